@@ -1,0 +1,43 @@
+package dev.glint.kernels;
+
+/**
+ * A weight matrix {@code W[rows][cols]} read in place, used as {@code y = x · Wᵀ}. Each format widens its rows to
+ * float; the SIMD kernels have scalar twins that tests hold them to.
+ */
+public sealed interface Matrix permits Bf16Matrix, F32Matrix {
+
+    int rows();
+
+    int cols();
+
+    /** {@code out[r] = W[r] · x} for rows {@code [from, to)}. */
+    void matVec(float[] x, float[] out, int from, int to);
+
+    void matVecScalar(float[] x, float[] out, int from, int to);
+
+    /** Writes row {@code r} widened to float into {@code dst[0, cols)}. */
+    void loadRow(int r, float[] dst);
+
+    void loadRowScalar(int r, float[] dst);
+
+    /**
+     * Batched product for rows {@code [from, to)}: {@code out[t][r] = W[r] · x[t]} for {@code n} tokens, {@code x}
+     * row-major {@code [n][cols]}, {@code out} row-major {@code [n][rows]}. Each weight row is widened once and
+     * reused for every token.
+     */
+    default void matMul(float[] x, int n, float[] out, int from, int to) {
+        float[] row = new float[cols()];
+        for (int r = from; r < to; r++) {
+            loadRow(r, row);
+            Dots.dotMany(row, x, n, cols(), out, rows(), r);
+        }
+    }
+
+    default void matMulScalar(float[] x, int n, float[] out, int from, int to) {
+        float[] row = new float[cols()];
+        for (int r = from; r < to; r++) {
+            loadRowScalar(r, row);
+            Dots.dotManyScalar(row, x, n, cols(), out, rows(), r);
+        }
+    }
+}
