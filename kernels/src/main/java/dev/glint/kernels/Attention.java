@@ -12,11 +12,11 @@ import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.LANES;
 
 /**
- * Scaled dot-product attention of one query head over cached keys and values stored as F32 rows
+ * * Scaled dot-product attention of one query head over cached keys and values stored as native-order F32 rows
  * ({@code rowFloats} floats per position, the head's {@code headDim} values starting at {@code headOffset}).
  */
 public final class Attention {
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private Attention() {
     }
@@ -33,7 +33,7 @@ public final class Attention {
             FloatVector acc = FloatVector.zero(F32);
             int i = 0;
             for (int bound = headDim - LANES; i <= bound; i += LANES) {
-                FloatVector k = FloatVector.fromMemorySegment(F32, keys, base + 4L * i, ByteOrder.LITTLE_ENDIAN);
+                FloatVector k = FloatVector.fromMemorySegment(F32, keys, base + 4L * i, ByteOrder.nativeOrder());
                 acc = k.fma(FloatVector.fromArray(F32, q, qOff + i), acc);
             }
             float dot = acc.reduceLanes(VectorOperators.ADD);
@@ -49,7 +49,7 @@ public final class Attention {
             FloatVector weight = FloatVector.broadcast(F32, scores[p]);
             int i = 0;
             for (int bound = headDim - LANES; i <= bound; i += LANES) {
-                FloatVector v = FloatVector.fromMemorySegment(F32, values, base + 4L * i, ByteOrder.LITTLE_ENDIAN);
+                FloatVector v = FloatVector.fromMemorySegment(F32, values, base + 4L * i, ByteOrder.nativeOrder());
                 v.fma(weight, FloatVector.fromArray(F32, out, outOff + i)).intoArray(out, outOff + i);
             }
             for (; i < headDim; i++) {

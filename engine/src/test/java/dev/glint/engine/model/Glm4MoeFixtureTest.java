@@ -1,0 +1,79 @@
+package dev.glint.engine.model;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+import static dev.glint.engine.model.ReferenceLogits.argmax;
+import static dev.glint.engine.model.ReferenceLogits.assertMatches;
+import static dev.glint.engine.model.ReferenceLogits.fixture;
+import static dev.glint.engine.model.ReferenceLogits.floats;
+import static dev.glint.engine.model.ReferenceLogits.intArray;
+import static dev.glint.engine.model.ReferenceLogits.json;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+/**
+ * Logits of the tiny random GLM-4.5 / 4.5-Air / variant / GLM-4.6 checkpoints against llama.cpp (F32, which an
+ * independent float64 implementation reproduces to 4e-6). Plausible mistakes move logits by 0.6 or more, so the
+ * tolerance is tight.
+ */
+class Glm4MoeFixtureTest {
+    private static final double TOLERANCE = 1e-4;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"glm45-tiny", "air-tiny", "variant-tiny", "glm46-long"})
+    void batchLogitsMatchLlamaCpp(String name) throws IOException {
+        Path dir = fixture(name);
+        int[] tokens = intArray(dir.resolve("tokens.json"));
+        float[] expected = floats(dir.resolve("logits.f32"));
+        try (Glm4Moe model = Glm4Moe.load(dir, 2); KvCache cache = model.newCache(tokens.length)) {
+            float[] logits = model.forward(tokens, cache, true);
+            double error = assertMatches(name + " batch", expected, logits, model.config().vocabSize(), TOLERANCE);
+            System.out.printf("%s batch: %d positions, max |logit - llama.cpp| = %.3g%n", name, tokens.length, error);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"glm45-tiny", "air-tiny", "variant-tiny", "glm46-long"})
+    void incrementalLogitsMatchLlamaCpp(String name) throws IOException {
+        Path dir = fixture(name);
+        int[] tokens = intArray(dir.resolve("tokens.json"));
+        float[] expected = floats(dir.resolve("logits.f32"));
+        try (Glm4Moe model = Glm4Moe.load(dir, 2); KvCache cache = model.newCache(tokens.length)) {
+            int vocab = model.config().vocabSize();
+            float[] logits = new float[tokens.length * vocab];
+            for (int t = 0; t < tokens.length; t++) {
+                System.arraycopy(model.forward(new int[]{tokens[t]}, cache, false), 0, logits, t * vocab, vocab);
+            }
+            double error = assertMatches(name + " incremental", expected, logits, vocab, TOLERANCE);
+            System.out.printf("%s incremental: %d positions, max |logit - llama.cpp| = %.3g%n", name, tokens.length, error);
+        }
+    }
+
+    @Test
+    void greedyContinuationMatchesLlamaCpp() throws IOException {
+        Path dir = fixture("glm45-tiny");
+        int[] prompt = intArray(dir.resolve("tokens.json"));
+        var greedy = json(dir.resolve("greedy.json"));
+        int[] expected = intArray(greedy.get("generated"));
+        float[] expectedStepLogits = floats(dir.resolve("greedy_logits.f32"));
+        try (Glm4Moe model = Glm4Moe.load(dir, 2); KvCache cache = model.newCache(prompt.length + expected.length)) {
+            int vocab = model.config().vocabSize();
+            float[] logits = model.forward(prompt, cache, false);
+            int[] generated = new int[expected.length];
+            float[] stepLogits = new float[expected.length * vocab];
+            for (int s = 0; s < expected.length; s++) {
+                generated[s] = argmax(logits, 0, vocab);
+                logits = model.forward(new int[]{generated[s]}, cache, false);
+                System.arraycopy(logits, 0, stepLogits, s * vocab, vocab);
+            }
+            assertArrayEquals(expected, generated, "greedy continuation, got " + Arrays.toString(generated));
+            double error = assertMatches("glm45-tiny greedy steps", expectedStepLogits, stepLogits, vocab, TOLERANCE);
+            System.out.printf("glm45-tiny greedy: %d tokens equal, step logits max error %.3g%n", expected.length, error);
+        }
+    }
+}
