@@ -23,8 +23,15 @@ final class RawSafetensors {
 
     /** A file with an honest length field, the given header text, and a zeroed data buffer. */
     static Path write(Path file, String header, int bufferBytes) {
+        return write(file, header, new byte[bufferBytes]);
+    }
+
+    /** A file with an honest length field, the given header text, and the given data buffer. */
+    static Path write(Path file, String header, byte[] buffer) {
         byte[] json = header.getBytes(StandardCharsets.UTF_8);
-        return write(file, json.length, json, bufferBytes);
+        ByteBuffer bytes = ByteBuffer.allocate(8 + json.length + buffer.length).order(ByteOrder.LITTLE_ENDIAN);
+        bytes.putLong(json.length).put(json).put(buffer);
+        return write(file, bytes.array());
     }
 
     static Path write(Path file, byte[] bytes) {

@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -240,17 +242,15 @@ class SafetensorsFileValidationTest {
     @ValueSource(ints = {0, 1, 3, 6})
     void headerPaddedWithSpacesAndUnalignedDataIsRead(int spaces) {
         String header = header("\"__metadata__\":{\"format\":\"pt\"}", entry("w", "F32", "3", 0, 12)) + " ".repeat(spaces);
-        Path file = file(header, 12);
+        ByteBuffer buffer = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-2f).putFloat(3f);
+        Path file = RawSafetensors.write(dir.resolve("padded.safetensors"), header, buffer.array());
         try (Arena arena = Arena.ofConfined()) {
-            var mapped = arena.allocate(0);
             SafetensorsFile st = SafetensorsFile.open(file, arena);
             assertEquals(Map.of("format", "pt"), st.metadata(), "metadata");
             Tensor w = st.tensor("w");
-            assertEquals(12, w.byteSize(), "bytes of w");
-            assertEquals(file.toFile().length() - 12, w.data().address() - w.data().address() + st.fileSize() - 12,
-                    "data starts right after the header");
-            assertEquals(0f, w.data().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2), "last element of w");
-            assertEquals(0, mapped.byteSize());
+            float[] values = w.data().toArray(ValueLayout.JAVA_FLOAT_UNALIGNED);
+            assertArrayEquals(new float[] {1.5f, -2f, 3f}, values, "values of w after a header of "
+                    + (header.length()) + " bytes");
         }
     }
 

@@ -1,0 +1,50 @@
+package dev.glint.engine.generate;
+
+import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.model.KvCache;
+import dev.glint.engine.sampling.Sampler;
+
+import java.util.Arrays;
+import java.util.Set;
+import java.util.function.IntConsumer;
+
+/** Prefills a prompt as one batch, then decodes one token at a time through the KV cache until a stop id or the limit. */
+public final class Generator {
+    private final Glm4Moe model;
+
+    public Generator(Glm4Moe model) {
+        this.model = model;
+    }
+
+    /**
+     * Generates at most {@code maxTokens} ids after {@code prompt}; a stop id ends generation and is included.
+     * Each id is also handed to {@code onToken} as soon as it is chosen.
+     */
+    public int[] generate(int[] prompt, int maxTokens, Sampler sampler, Set<Integer> stopIds, IntConsumer onToken) {
+        int context = model.config().maxPositionEmbeddings();
+        if (prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty: generation needs at least one token");
+        }
+        if (prompt.length >= context) {
+            throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens, the model's context is "
+                    + context + ": no room to generate");
+        }
+        int budget = Math.min(maxTokens, context - prompt.length);
+        int vocab = model.config().vocabSize();
+        int[] generated = new int[budget];
+        int count = 0;
+        try (KvCache cache = model.newCache(prompt.length + budget)) {
+            float[] logits = model.forward(prompt, cache, false);
+            while (count < budget) {
+                int next = sampler.sample(logits, vocab);
+                generated[count++] = next;
+                onToken.accept(next);
+                if (stopIds.contains(next) || count == budget) {
+                    break;
+                }
+                logits = model.forward(new int[]{next}, cache, false);
+            }
+        }
+        return Arrays.copyOf(generated, count);
+    }
+}
