@@ -6,6 +6,8 @@ import dev.glint.engine.model.Glm4MoeWeights.Layer;
 import dev.glint.engine.model.Glm4MoeWeights.Mlp;
 import dev.glint.engine.model.Glm4MoeWeights.Moe;
 import dev.glint.kernels.Matrix;
+import dev.glint.kernels.MatrixProducts;
+import dev.glint.kernels.MatrixProducts.Product;
 import dev.glint.kernels.VectorMath;
 import dev.glint.kernels.WorkerPool;
 
@@ -87,7 +89,7 @@ public final class Glm4Moe implements AutoCloseable {
         cache.advance(n);
         int rows = allLogits ? n : 1;
         float[] last = allLogits ? h : Arrays.copyOfRange(h, (n - 1) * config.hiddenSize(), n * config.hiddenSize());
-        return linear(weights.lmHead(), rmsNorm(last, weights.norm(), rows, config.hiddenSize()), rows);
+        return project(weights.lmHead(), rmsNorm(last, weights.norm(), rows, config.hiddenSize()), rows);
     }
 
     private float[] embed(int[] tokens) {
@@ -109,9 +111,13 @@ public final class Glm4Moe implements AutoCloseable {
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         int headDim = config.headDim();
-        float[] q = linear(w.qProj(), a, n, w.qBias());
-        float[] k = linear(w.kProj(), a, n, w.kBias());
-        float[] v = linear(w.vProj(), a, n, w.vBias());
+        Product qProj = Product.of(w.qProj(), a, n);
+        Product kProj = Product.of(w.kProj(), a, n);
+        Product vProj = Product.of(w.vProj(), a, n);
+        run(List.of(qProj, kProj, vProj));
+        float[] q = addBias(qProj.out(), w.qBias(), n);
+        float[] k = addBias(kProj.out(), w.kBias(), n);
+        float[] v = addBias(vProj.out(), w.vBias(), n);
         for (int t = 0; t < n; t++) {
             positionHeads(q, t * config.qDim(), heads, w.qNorm(), rope, t);
             positionHeads(k, t * config.kvDim(), kvHeads, w.kNorm(), rope, t);
@@ -130,7 +136,7 @@ public final class Glm4Moe implements AutoCloseable {
                         (head / groupSize) * headDim, start + t + 1, headDim, scale, scores, o, off);
             }
         });
-        return linear(w.oProj(), o, n);
+        return project(w.oProj(), o, n);
     }
 
     /** Per head: the optional q/k RMSNorm over head_dim, then partial rotary embedding of the leading dims. */
@@ -146,16 +152,13 @@ public final class Glm4Moe implements AutoCloseable {
     }
 
     private float[] mlp(Mlp w, float[] x, int n) {
-        float[] gate = linear(w.gateProj(), x, n);
-        float[] up = linear(w.upProj(), x, n);
-        VectorMath.swiGlu(gate, 0, up, 0, gate.length);
-        return linear(w.downProj(), gate, n);
+        return experts(List.of(new ExpertInput(w, x, n))).getFirst();
     }
 
     private float[] moe(Moe w, float[] x, int n) {
         int hidden = config.hiddenSize();
         int experts = config.nRoutedExperts();
-        float[] routerLogits = linear(w.gate(), x, n);
+        float[] routerLogits = project(w.gate(), x, n);
         List<List<Integer>> tokensOf = new ArrayList<>();
         List<List<Float>> weightsOf = new ArrayList<>();
         for (int e = 0; e < experts; e++) {
@@ -169,22 +172,59 @@ public final class Glm4Moe implements AutoCloseable {
                 weightsOf.get(route.experts()[j]).add(route.weights()[j]);
             }
         }
-        float[] out = w.sharedExperts() == null ? new float[n * hidden] : mlp(w.sharedExperts(), x, n);
+        List<Integer> chosen = new ArrayList<>();
+        List<ExpertInput> inputs = new ArrayList<>();
         for (int e = 0; e < experts; e++) {
             List<Integer> tokens = tokensOf.get(e);
-            if (tokens.isEmpty()) {
-                continue;
+            if (!tokens.isEmpty()) {
+                float[] xe = new float[tokens.size() * hidden];
+                for (int i = 0; i < tokens.size(); i++) {
+                    System.arraycopy(x, tokens.get(i) * hidden, xe, i * hidden, hidden);
+                }
+                chosen.add(e);
+                inputs.add(new ExpertInput(w.experts().get(e), xe, tokens.size()));
             }
-            float[] xe = new float[tokens.size() * hidden];
-            for (int i = 0; i < tokens.size(); i++) {
-                System.arraycopy(x, tokens.get(i) * hidden, xe, i * hidden, hidden);
-            }
-            float[] ye = mlp(w.experts().get(e), xe, tokens.size());
-            for (int i = 0; i < tokens.size(); i++) {
-                VectorMath.axpy(weightsOf.get(e).get(i), ye, i * hidden, out, tokens.get(i) * hidden, hidden);
+        }
+        if (w.sharedExperts() != null) {
+            inputs.add(new ExpertInput(w.sharedExperts(), x, n));
+        }
+        List<float[]> outputs = experts(inputs);
+        float[] out = w.sharedExperts() == null ? new float[n * hidden] : outputs.getLast();
+        for (int c = 0; c < chosen.size(); c++) {
+            int e = chosen.get(c);
+            for (int i = 0; i < tokensOf.get(e).size(); i++) {
+                VectorMath.axpy(weightsOf.get(e).get(i), outputs.get(c), i * hidden, out, tokensOf.get(e).get(i) * hidden, hidden);
             }
         }
         return out;
+    }
+
+    /** One SwiGLU MLP applied to {@code n} token rows of {@code x}. */
+    private record ExpertInput(Mlp mlp, float[] x, int n) {
+    }
+
+    /**
+     * {@code down(silu(gate(x)) * up(x))} for each input; the gate and up projections of all inputs run as one
+     * parallel job, the down projections as another.
+     */
+    private List<float[]> experts(List<ExpertInput> inputs) {
+        List<Product> gates = new ArrayList<>();
+        List<Product> ups = new ArrayList<>();
+        for (ExpertInput in : inputs) {
+            gates.add(Product.of(in.mlp().gateProj(), in.x(), in.n()));
+            ups.add(Product.of(in.mlp().upProj(), in.x(), in.n()));
+        }
+        List<Product> gateAndUp = new ArrayList<>(gates);
+        gateAndUp.addAll(ups);
+        run(gateAndUp);
+        List<Product> downs = new ArrayList<>();
+        for (int i = 0; i < inputs.size(); i++) {
+            float[] hiddenActivation = gates.get(i).out();
+            VectorMath.swiGlu(hiddenActivation, 0, ups.get(i).out(), 0, hiddenActivation.length);
+            downs.add(Product.of(inputs.get(i).mlp().downProj(), hiddenActivation, inputs.get(i).n()));
+        }
+        run(downs);
+        return downs.stream().map(Product::out).toList();
     }
 
     private float[] rmsNorm(float[] x, float[] weight, int n, int width) {
@@ -199,27 +239,25 @@ public final class Glm4Moe implements AutoCloseable {
         VectorMath.axpy(1f, delta, 0, h, 0, h.length);
     }
 
-    private float[] linear(Matrix w, float[] x, int n) {
-        return linear(w, x, n, null);
+    /** {@code x · Wᵀ} for {@code n} tokens. */
+    private float[] project(Matrix w, float[] x, int n) {
+        Product product = Product.of(w, x, n);
+        run(List.of(product));
+        return product.out();
     }
 
-    /** {@code x · Wᵀ (+ bias)} for {@code n} tokens, rows split across the pool. */
-    private float[] linear(Matrix w, float[] x, int n, float[] bias) {
-        int rows = w.rows();
-        float[] out = new float[n * rows];
-        int grain = Math.max(1, MIN_MULTIPLY_ADDS_PER_CHUNK / (w.cols() * n));
-        pool.forRange(rows, grain, n == 1 ? (from, to) -> w.matVec(x, out, from, to)
-                : (from, to) -> w.matMul(x, n, out, from, to));
+    private void run(List<Product> products) {
+        MatrixProducts.run(pool, products);
+    }
+
+    private static float[] addBias(float[] out, float[] bias, int n) {
         if (bias != null) {
             for (int t = 0; t < n; t++) {
-                VectorMath.axpy(1f, bias, 0, out, t * rows, rows);
+                VectorMath.axpy(1f, bias, 0, out, t * bias.length, bias.length);
             }
         }
         return out;
     }
-
-    /** Below this much work a chunk costs more to hand to another thread than to compute. */
-    private static final int MIN_MULTIPLY_ADDS_PER_CHUNK = 32_768;
 
     /** Cosines and sines of the rotary angles {@code position · inv_freq[i]} of each token, computed in double. */
     private record Rope(float[][] cos, float[][] sin, int half) {

@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -95,8 +96,7 @@ class SafetensorsWriterTest {
         SafetensorsWriter.write(file, mixedTensors(), Map.of());
         try (Arena arena = Arena.ofConfined()) {
             List<String> byOffset = SafetensorsFile.open(file, arena).tensors().values().stream()
-                    .sorted((a, b) -> Long.compare(a.begin(), b.begin()) != 0
-                            ? Long.compare(a.begin(), b.begin()) : Long.compare(a.end(), b.end()))
+                    .sorted(Comparator.comparingLong(TensorInfo::begin).thenComparingLong(TensorInfo::end))
                     .map(TensorInfo::name)
                     .toList();
             assertEquals(List.of("ids", "matrix", "scalar", "bf16", "empty", "bytes", "fp8"), byOffset, "layout");
@@ -129,8 +129,8 @@ class SafetensorsWriterTest {
         assertEquals(1234, index.path("metadata").path("total_size").asLong(), "total_size");
         assertEquals("mtp.safetensors", index.path("weight_map").path("b").asText(), "file of b");
         assertEquals("model-00001-of-00001.safetensors", index.path("weight_map").path("a").asText(), "file of a");
-        assertEquals(List.of("a", "b"), List.copyOf(index.path("weight_map").properties().stream()
-                .map(Map.Entry::getKey).toList()), "weight_map is sorted");
+        assertEquals(List.of("a", "b"), index.path("weight_map").properties().stream().map(Map.Entry::getKey).toList(),
+                "weight_map is sorted");
     }
 
     /** A file past 2 GiB, sparse on disk: offsets and sizes must stay long from writer to view. */

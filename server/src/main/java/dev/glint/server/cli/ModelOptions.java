@@ -1,0 +1,24 @@
+package dev.glint.server.cli;
+
+import dev.glint.engine.model.Glm4Moe;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** The options every command that runs a model shares. */
+final class ModelOptions {
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Hugging Face model folder (config.json, *.safetensors).")
+    Path model;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Worker threads for the kernels (default: all cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    Glm4Moe load() {
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        return Glm4Moe.load(model, threads);
+    }
+}
