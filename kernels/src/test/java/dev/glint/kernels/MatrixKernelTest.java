@@ -76,8 +76,8 @@ class MatrixKernelTest {
         SplittableRandom random = new SplittableRandom(4);
         try (Arena arena = Arena.ofConfined()) {
             for (int n : new int[]{1, 2, 3, 4, 5, 8, 9, 13}) {
-                for (int cols : new int[]{7, 32, 33, 129}) {
-                    int rows = 6;
+                for (int cols : new int[]{7, 32, 33, 129, 1061, 2085}) {
+                    int rows = 7;
                     for (Matrix w : new Matrix[]{bf16(arena, random, rows, cols), f32(arena, random, rows, cols)}) {
                         float[] x = randomFloats(random, n * cols);
                         float[] expected = new float[n * rows];
