@@ -12,7 +12,10 @@ import static dev.glint.kernels.KernelAssertions.randomF32;
 import static dev.glint.kernels.KernelAssertions.randomFloats;
 
 class MatrixKernelTest {
-    private static final double TOLERANCE = 2e-5;
+    /** Float sums of {@code cols} terms in different orders drift apart like {@code sqrt(cols)} roundings. */
+    private static double tolerance(int cols) {
+        return 4e-6 * Math.sqrt(cols);
+    }
 
     private static Matrix bf16(Arena arena, SplittableRandom random, int rows, int cols) {
         return new Bf16Matrix(randomBf16(arena, random, (long) rows * cols), rows, cols);
@@ -34,7 +37,7 @@ class MatrixKernelTest {
                     float[] actual = new float[rows];
                     w.matVecScalar(x, expected, 0, rows);
                     w.matVec(x, actual, 0, rows);
-                    assertClose(w.getClass().getSimpleName() + " matVec cols=" + cols, expected, actual, TOLERANCE);
+                    assertClose(w.getClass().getSimpleName() + " matVec cols=" + cols, expected, actual, tolerance(cols));
                 }
             }
         }
@@ -85,7 +88,7 @@ class MatrixKernelTest {
                         w.matMulScalar(x, n, expected, 0, rows);
                         w.matMul(x, n, actual, 0, rows);
                         assertClose(w.getClass().getSimpleName() + " matMul n=" + n + " cols=" + cols,
-                                expected, actual, TOLERANCE);
+                                expected, actual, tolerance(cols));
                     }
                 }
             }
@@ -105,7 +108,7 @@ class MatrixKernelTest {
                 float[] token = java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols);
                 float[] single = new float[rows];
                 w.matVec(token, single, 0, rows);
-                assertClose("token " + t, single, java.util.Arrays.copyOfRange(batched, t * rows, (t + 1) * rows), TOLERANCE);
+                assertClose("token " + t, single, java.util.Arrays.copyOfRange(batched, t * rows, (t + 1) * rows), tolerance(cols));
             }
         }
     }
