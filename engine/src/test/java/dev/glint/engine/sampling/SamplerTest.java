@@ -1,0 +1,73 @@
+package dev.glint.engine.sampling;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SamplerTest {
+    private static final float[] LOGITS = {
+            (float) Math.log(0.5), (float) Math.log(0.25), (float) Math.log(0.15), (float) Math.log(0.1)};
+
+    private static int[] histogram(SamplingParams params, int draws) {
+        Sampler sampler = new Sampler(params);
+        int[] counts = new int[LOGITS.length];
+        for (int i = 0; i < draws; i++) {
+            counts[sampler.sample(LOGITS, LOGITS.length)]++;
+        }
+        return counts;
+    }
+
+    @Test
+    void greedyTakesTheArgmax() {
+        assertEquals(0, new Sampler(SamplingParams.greedy()).sample(LOGITS, 4));
+        assertEquals(2, new Sampler(SamplingParams.greedy()).sample(new float[]{1, 2, 3, -1}, 4));
+    }
+
+    @Test
+    void temperatureOneDrawsTheModelsDistribution() {
+        int draws = 40_000;
+        int[] counts = histogram(new SamplingParams(1, 0, 1, 0, 7), draws);
+        double[] expected = {0.5, 0.25, 0.15, 0.1};
+        for (int i = 0; i < 4; i++) {
+            double frequency = counts[i] / (double) draws;
+            assertEquals(expected[i], frequency, 0.01, "frequency of token " + i);
+        }
+    }
+
+    @Test
+    void filtersRemoveTheTail() {
+        int[] topK = histogram(new SamplingParams(1, 2, 1, 0, 1), 5000);
+        assertEquals(0, topK[2] + topK[3], "top_k 2 keeps tokens 0 and 1 only");
+        int[] topP = histogram(new SamplingParams(1, 0, 0.7, 0, 2), 5000);
+        assertEquals(0, topP[2] + topP[3], "top_p 0.7 is reached by 0.5 + 0.25");
+        assertTrue(topP[1] > 0, "top_p keeps the token that crosses the threshold");
+        int[] minP = histogram(new SamplingParams(1, 0, 1, 0.4, 3), 5000);
+        assertEquals(0, minP[2] + minP[3], "min_p 0.4 drops tokens below 0.2");
+    }
+
+    @Test
+    void theSameSeedGivesTheSameDraws() {
+        SamplingParams params = new SamplingParams(0.8, 0, 0.95, 0, 1234);
+        Sampler a = new Sampler(params);
+        Sampler b = new Sampler(params);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(a.sample(LOGITS, 4), b.sample(LOGITS, 4), "draw " + i);
+        }
+    }
+
+    @Test
+    void lowTemperatureSharpensTowardsTheArgmax() {
+        int[] counts = histogram(new SamplingParams(0.05, 0, 1, 0, 5), 2000);
+        assertEquals(2000, counts[0]);
+    }
+
+    @Test
+    void invalidParametersAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new SamplingParams(-1, 0, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, -1, 1, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, 0, 0, 0, 0));
+        assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, 0, 1, 1.5, 0));
+    }
+}
