@@ -1,0 +1,126 @@
+package dev.glint.server.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The command line as users and the correctness checks from outside run it. */
+class GlintCommandLineTest {
+    private static final Path FIXTURE = Path.of("../engine/src/test/resources/fixtures/glm45-tiny");
+    private static final Path GLM_NANO = Path.of("../models/glm-nano");
+
+    private record Result(int exitCode, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter err = new StringWriter();
+        PrintStream originalOut = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true));
+        try {
+            int code = Glint.commandLine().setErr(new PrintWriter(err, true)).execute(args);
+            return new Result(code, out.toString(), err.toString());
+        } finally {
+            System.setOut(originalOut);
+        }
+    }
+
+    private static float[] floats(Path file) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[bytes.remaining() / 4];
+        bytes.asFloatBuffer().get(values);
+        return values;
+    }
+
+    private static double maxAbsDifference(float[] a, float[] b) {
+        assertEquals(a.length, b.length, "number of logits");
+        double max = 0;
+        for (int i = 0; i < a.length; i++) {
+            max = Math.max(max, Math.abs(a[i] - b[i]));
+        }
+        return max;
+    }
+
+    @Test
+    void logitsWritesWhatLlamaCppComputesInBatchAndIncrementalMode(@TempDir Path dir) throws IOException {
+        float[] reference = floats(FIXTURE.resolve("logits.f32"));
+        for (boolean incremental : new boolean[]{false, true}) {
+            Path out = dir.resolve(incremental + ".f32");
+            List<String> args = new ArrayList<>(List.of("logits", "--model", FIXTURE.toString(),
+                    "--tokens", FIXTURE.resolve("tokens.json").toString(), "--out", out.toString()));
+            if (incremental) {
+                args.add("--incremental");
+            }
+            Result result = run(args.toArray(String[]::new));
+            assertEquals(0, result.exitCode(), result.err());
+            double error = maxAbsDifference(reference, floats(out));
+            assertTrue(error <= 1e-4, (incremental ? "incremental" : "batch") + ": max |logit - llama.cpp| = " + error);
+        }
+    }
+
+    @Test
+    void generatePrintsTheGreedyContinuation() {
+        Result result = run("generate", "--model", GLM_NANO.toString(), "--tokens", "../models/examples/glm-nano-what-is-53-plus-93.json",
+                "--max-tokens", "64", "--threads", "1");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().strip().endsWith("1502, 10, 49, 52, 54, 1487]"),
+                "expected the answer 146 and <|user|> at the end, got " + result.out());
+    }
+
+    @Test
+    void infoReportsParametersAndMemory() {
+        Result result = run("info", "--model", GLM_NANO.toString(), "--ctx", "1024");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("2.07 M total"), result.out());
+        assertTrue(result.out().contains("kv cache        2.0 KiB per token"), result.out());
+    }
+
+    @Test
+    void synthWritesALoadableDeterministicCheckpoint(@TempDir Path dir) throws IOException {
+        for (String name : new String[]{"a", "b"}) {
+            Result result = run("synth", "--config", FIXTURE.resolve("config.json").toString(), "--out", dir.resolve(name).toString(), "--seed", "3");
+            assertEquals(0, result.exitCode(), result.err());
+        }
+        assertArrayEquals(Files.readAllBytes(dir.resolve("a/model.safetensors")), Files.readAllBytes(dir.resolve("b/model.safetensors")),
+                "same config and seed, same bytes");
+        Path logits = dir.resolve("synth.f32");
+        Result result = run("logits", "--model", dir.resolve("a").toString(), "--tokens", FIXTURE.resolve("tokens.json").toString(),
+                "--out", logits.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        for (float logit : floats(logits)) {
+            assertTrue(Float.isFinite(logit) && Math.abs(logit) < 100, "synthetic logits stay sane, got " + logit);
+        }
+    }
+
+    @Test
+    void badInputGetsOneClearLineAndExitCodeOne(@TempDir Path dir) throws IOException {
+        Result noModel = run("logits", "--model", dir.toString(), "--tokens", FIXTURE.resolve("tokens.json").toString(), "--out", dir.resolve("x").toString());
+        assertEquals(1, noModel.exitCode());
+        assertTrue(noModel.err().contains("no config.json"), noModel.err());
+
+        Path badTokens = Files.writeString(dir.resolve("tokens.json"), "[1, 2, \"three\"]");
+        Result wrongIds = run("logits", "--model", FIXTURE.toString(), "--tokens", badTokens.toString(), "--out", dir.resolve("x").toString());
+        assertEquals(1, wrongIds.exitCode());
+        assertTrue(wrongIds.err().contains("element 2"), wrongIds.err());
+
+        Path outOfVocab = Files.writeString(dir.resolve("big.json"), "[1, 99999]");
+        Result tooBig = run("logits", "--model", FIXTURE.toString(), "--tokens", outOfVocab.toString(), "--out", dir.resolve("x").toString());
+        assertEquals(1, tooBig.exitCode());
+        assertTrue(tooBig.err().contains("99999") && tooBig.err().contains("vocabulary"), tooBig.err());
+    }
+}
