@@ -1,10 +1,11 @@
 package dev.glint.engine.model;
 
 import dev.glint.engine.checkpoint.Checkpoint;
-import dev.glint.engine.model.Glm4MoeWeights.Attention;
+import dev.glint.engine.model.Glm4MoeWeights.SelfAttention;
 import dev.glint.engine.model.Glm4MoeWeights.Layer;
 import dev.glint.engine.model.Glm4MoeWeights.Mlp;
 import dev.glint.engine.model.Glm4MoeWeights.Moe;
+import dev.glint.kernels.Attention;
 import dev.glint.kernels.Matrix;
 import dev.glint.kernels.MatrixProducts;
 import dev.glint.kernels.MatrixProducts.Product;
@@ -82,7 +83,7 @@ public final class Glm4Moe implements AutoCloseable {
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             Layer layer = weights.layers().get(l);
             float[] a = rmsNorm(h, layer.inputLayernorm(), n, config.hiddenSize());
-            add(h, attention(l, layer.attention(), a, n, start, rope, cache));
+            add(h, selfAttention(l, layer.selfAttention(), a, n, start, rope, cache));
             float[] m = rmsNorm(h, layer.postAttentionLayernorm(), n, config.hiddenSize());
             add(h, config.isMoeLayer(l) ? moe(layer.moe(), m, n) : mlp(layer.mlp(), m, n));
         }
@@ -107,7 +108,7 @@ public final class Glm4Moe implements AutoCloseable {
         return h;
     }
 
-    private float[] attention(int layer, Attention w, float[] a, int n, int start, Rope rope, KvCache cache) {
+    private float[] selfAttention(int layer, SelfAttention w, float[] a, int n, int start, Rope rope, KvCache cache) {
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         int headDim = config.headDim();
@@ -132,7 +133,7 @@ public final class Glm4Moe implements AutoCloseable {
                 int t = i / heads;
                 int head = i % heads;
                 int off = t * config.qDim() + head * headDim;
-                dev.glint.kernels.Attention.attend(q, off, cache.keys(layer), cache.values(layer), config.kvDim(),
+                Attention.attend(q, off, cache.keys(layer), cache.values(layer), config.kvDim(),
                         (head / groupSize) * headDim, start + t + 1, headDim, scale, scores, o, off);
             }
         });

@@ -19,11 +19,11 @@ import java.util.List;
  */
 public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] norm, Matrix lmHead) {
 
-    public record Layer(float[] inputLayernorm, Attention attention, float[] postAttentionLayernorm, Mlp mlp, Moe moe) {
+    public record Layer(float[] inputLayernorm, SelfAttention selfAttention, float[] postAttentionLayernorm, Mlp mlp, Moe moe) {
     }
 
     /** q/k/v biases are null without {@code attention_bias}; q/k norms are null without {@code use_qk_norm}. */
-    public record Attention(Matrix qProj, float[] qBias, Matrix kProj, float[] kBias, Matrix vProj, float[] vBias,
+    public record SelfAttention(Matrix qProj, float[] qBias, Matrix kProj, float[] kBias, Matrix vProj, float[] vBias,
                             Matrix oProj, float[] qNorm, float[] kNorm) {
     }
 
@@ -42,7 +42,7 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
             String p = "model.layers." + l + ".";
             layers.add(new Layer(
                     read.vector(p + "input_layernorm.weight", hidden),
-                    attention(read, config, p + "self_attn."),
+                    selfAttention(read, config, p + "self_attn."),
                     read.vector(p + "post_attention_layernorm.weight", hidden),
                     config.isMoeLayer(l) ? null : mlp(read, p + "mlp.", hidden, config.intermediateSize()),
                     config.isMoeLayer(l) ? moe(read, config, p + "mlp.") : null));
@@ -53,11 +53,11 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
         return new Glm4MoeWeights(embed, List.copyOf(layers), read.vector("model.norm.weight", hidden), head);
     }
 
-    private static Attention attention(Reader read, Glm4MoeConfig c, String p) {
+    private static SelfAttention selfAttention(Reader read, Glm4MoeConfig c, String p) {
         int hidden = c.hiddenSize();
         boolean bias = c.attentionBias();
         boolean qkNorm = c.useQkNorm();
-        return new Attention(
+        return new SelfAttention(
                 read.matrix(p + "q_proj.weight", c.qDim(), hidden), bias ? read.vector(p + "q_proj.bias", c.qDim()) : null,
                 read.matrix(p + "k_proj.weight", c.kvDim(), hidden), bias ? read.vector(p + "k_proj.bias", c.kvDim()) : null,
                 read.matrix(p + "v_proj.weight", c.kvDim(), hidden), bias ? read.vector(p + "v_proj.bias", c.kvDim()) : null,
