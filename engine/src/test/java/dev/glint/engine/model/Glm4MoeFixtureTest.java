@@ -76,4 +76,24 @@ class Glm4MoeFixtureTest {
             System.out.printf("glm45-tiny greedy: %d tokens equal, step logits max error %.3g%n", expected.length, error);
         }
     }
+
+    /** 8192 tokens at rope_theta 1e6: RoPE and attention errors that short prompts hide show up here. */
+    @Test
+    void eightThousandTokenPromptMatchesLlamaCppAtTheKeptPositions() throws IOException {
+        Path dir = fixture("long-8k");
+        int[] tokens = intArray(dir.resolve("tokens.json"));
+        int[] positions = intArray(dir.resolve("positions.json"));
+        float[] expected = floats(dir.resolve("logits.f32"));
+        try (Glm4Moe model = Glm4Moe.load(dir, 2); KvCache cache = model.newCache(tokens.length)) {
+            int vocab = model.config().vocabSize();
+            float[] logits = model.forward(tokens, cache, true);
+            float[] kept = new float[positions.length * vocab];
+            for (int r = 0; r < positions.length; r++) {
+                System.arraycopy(logits, positions[r] * vocab, kept, r * vocab, vocab);
+            }
+            double error = assertMatches("long-8k batch", expected, kept, vocab, TOLERANCE);
+            System.out.printf("long-8k batch: %d tokens, %d kept positions, max |logit - llama.cpp| = %.3g%n",
+                    tokens.length, positions.length, error);
+        }
+    }
 }
