@@ -67,30 +67,100 @@ public final class Glm4Moe implements AutoCloseable {
         return new KvCache(config, capacity);
     }
 
+    /** New tokens of one sequence for a {@link #forward(List)} step; its keys and values go to {@code cache}. */
+    public record Step(KvCache cache, int[] tokens, boolean allLogits) {
+        public Step {
+            if (tokens.length == 0) {
+                throw new IllegalArgumentException("a step needs at least one token");
+            }
+        }
+    }
+
     /**
      * Runs {@code tokens} at the positions following what {@code cache} holds and appends their keys and values.
      * Returns the logits of every token ({@code [n][vocab]}) or, when {@code allLogits} is false, of the last one.
      */
     public float[] forward(int[] tokens, KvCache cache, boolean allLogits) {
-        int n = tokens.length;
-        if (n == 0) {
-            throw new IllegalArgumentException("forward needs at least one token");
+        return forward(List.of(new Step(cache, tokens, allLogits))).getFirst();
+    }
+
+    /**
+     * One step of several sequences at once: all their new tokens go through every matrix together, so a prompt
+     * being prefilled and the sequences being decoded share each read of the weights. Returns each step's logits
+     * as {@link #forward(int[], KvCache, boolean)} does.
+     */
+    public List<float[]> forward(List<Step> steps) {
+        Tokens batch = Tokens.of(steps);
+        int n = batch.count();
+        for (Step step : steps) {
+            step.cache().reserve(step.tokens().length);
         }
-        cache.reserve(n);
-        int start = cache.length();
-        float[] h = embed(tokens);
-        Rope rope = rope(start, n);
+        float[] h = embed(batch.ids());
+        Rope rope = rope(batch.positions());
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             Layer layer = weights.layers().get(l);
             float[] a = rmsNorm(h, layer.inputLayernorm(), n, config.hiddenSize());
-            add(h, selfAttention(l, layer.selfAttention(), a, n, start, rope, cache));
+            add(h, selfAttention(l, layer.selfAttention(), a, batch, rope));
             float[] m = rmsNorm(h, layer.postAttentionLayernorm(), n, config.hiddenSize());
             add(h, config.isMoeLayer(l) ? moe(layer.moe(), m, n) : mlp(layer.mlp(), m, n));
         }
-        cache.advance(n);
-        int rows = allLogits ? n : 1;
-        float[] last = allLogits ? h : Arrays.copyOfRange(h, (n - 1) * config.hiddenSize(), n * config.hiddenSize());
-        return project(weights.lmHead(), rmsNorm(last, weights.norm(), rows, config.hiddenSize()), rows);
+        for (Step step : steps) {
+            step.cache().advance(step.tokens().length);
+        }
+        return logits(h, steps, batch);
+    }
+
+    /** The tokens of a step laid end to end: for each, its sequence's cache and its absolute position. */
+    private record Tokens(int[] ids, int[] positions, KvCache[] caches, int[] firstOfStep) {
+        static Tokens of(List<Step> steps) {
+            int n = steps.stream().mapToInt(s -> s.tokens().length).sum();
+            int[] ids = new int[n];
+            int[] positions = new int[n];
+            KvCache[] caches = new KvCache[n];
+            int[] firstOfStep = new int[steps.size() + 1];
+            int t = 0;
+            for (int s = 0; s < steps.size(); s++) {
+                Step step = steps.get(s);
+                firstOfStep[s] = t;
+                for (int i = 0; i < step.tokens().length; i++, t++) {
+                    ids[t] = step.tokens()[i];
+                    positions[t] = step.cache().length() + i;
+                    caches[t] = step.cache();
+                }
+            }
+            firstOfStep[steps.size()] = n;
+            return new Tokens(ids, positions, caches, firstOfStep);
+        }
+
+        int count() {
+            return ids.length;
+        }
+    }
+
+    /** The final norm and LM head, only for the tokens whose logits were asked for. */
+    private List<float[]> logits(float[] h, List<Step> steps, Tokens batch) {
+        int hidden = config.hiddenSize();
+        List<Integer> rows = new ArrayList<>();
+        for (int s = 0; s < steps.size(); s++) {
+            int first = steps.get(s).allLogits() ? batch.firstOfStep()[s] : batch.firstOfStep()[s + 1] - 1;
+            for (int t = first; t < batch.firstOfStep()[s + 1]; t++) {
+                rows.add(t);
+            }
+        }
+        float[] selected = new float[rows.size() * hidden];
+        for (int i = 0; i < rows.size(); i++) {
+            System.arraycopy(h, rows.get(i) * hidden, selected, i * hidden, hidden);
+        }
+        float[] all = project(weights.lmHead(), rmsNorm(selected, weights.norm(), rows.size(), hidden), rows.size());
+        int vocab = config.vocabSize();
+        List<float[]> perStep = new ArrayList<>();
+        int row = 0;
+        for (Step step : steps) {
+            int count = step.allLogits() ? step.tokens().length : 1;
+            perStep.add(Arrays.copyOfRange(all, row * vocab, (row + count) * vocab));
+            row += count;
+        }
+        return perStep;
     }
 
     private float[] embed(int[] tokens) {
@@ -108,7 +178,8 @@ public final class Glm4Moe implements AutoCloseable {
         return h;
     }
 
-    private float[] selfAttention(int layer, SelfAttention w, float[] a, int n, int start, Rope rope, KvCache cache) {
+    private float[] selfAttention(int layer, SelfAttention w, float[] a, Tokens batch, Rope rope) {
+        int n = batch.count();
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
         int headDim = config.headDim();
@@ -122,19 +193,21 @@ public final class Glm4Moe implements AutoCloseable {
         for (int t = 0; t < n; t++) {
             positionHeads(q, t * config.qDim(), heads, w.qNorm(), rope, t);
             positionHeads(k, t * config.kvDim(), kvHeads, w.kNorm(), rope, t);
-            cache.store(layer, start + t, k, t * config.kvDim(), v, t * config.kvDim());
+            batch.caches()[t].store(layer, batch.positions()[t], k, t * config.kvDim(), v, t * config.kvDim());
         }
         float[] o = new float[n * config.qDim()];
         int groupSize = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
+        int longest = Arrays.stream(batch.positions()).max().orElse(0) + 1;
         pool.forRange(n * heads, 1, (from, to) -> {
-            float[] scores = new float[start + n];
+            float[] scores = new float[longest];
             for (int i = from; i < to; i++) {
                 int t = i / heads;
                 int head = i % heads;
                 int off = t * config.qDim() + head * headDim;
+                KvCache cache = batch.caches()[t];
                 Attention.attend(q, off, cache.keys(layer), cache.values(layer), config.kvDim(),
-                        (head / groupSize) * headDim, start + t + 1, headDim, scale, scores, o, off);
+                        (head / groupSize) * headDim, batch.positions()[t] + 1, headDim, scale, scores, o, off);
             }
         });
         return project(w.oProj(), o, n);
@@ -264,13 +337,13 @@ public final class Glm4Moe implements AutoCloseable {
     private record Rope(float[][] cos, float[][] sin, int half) {
     }
 
-    private Rope rope(int start, int n) {
+    private Rope rope(int[] positions) {
         int half = inverseFrequencies.length;
-        float[][] cos = new float[n][half];
-        float[][] sin = new float[n][half];
-        for (int t = 0; t < n; t++) {
+        float[][] cos = new float[positions.length][half];
+        float[][] sin = new float[positions.length][half];
+        for (int t = 0; t < positions.length; t++) {
             for (int i = 0; i < half; i++) {
-                double angle = (start + t) * inverseFrequencies[i];
+                double angle = positions[t] * inverseFrequencies[i];
                 cos[t][i] = (float) Math.cos(angle);
                 sin[t][i] = (float) Math.sin(angle);
             }
