@@ -1,0 +1,160 @@
+package dev.glint.engine.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.sampling.SamplingParams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SchedulerTest {
+    private static final Path GLM_NANO = Path.of("../models/glm-nano");
+    private static final Set<Integer> STOPS = Set.of(1480, 1487, 1489);
+    private static Glm4Moe model;
+
+    @BeforeAll
+    static void load() {
+        model = Glm4Moe.load(GLM_NANO, 2);
+    }
+
+    @AfterAll
+    static void unload() {
+        model.close();
+    }
+
+    /** What one sequence received. */
+    private record Outcome(int[] tokens, TokenSink.FinishReason reason) {
+    }
+
+    /** Collects a sequence's tokens and completes when it finishes or fails. */
+    private static class Collector implements TokenSink {
+        final List<Integer> tokens = new ArrayList<>();
+        final CompletableFuture<Outcome> done = new CompletableFuture<>();
+
+        @Override
+        public void onToken(int id) {
+            tokens.add(id);
+        }
+
+        @Override
+        public void onFinish(FinishReason reason, int promptTokens, int generatedTokens) {
+            done.complete(new Outcome(tokens.stream().mapToInt(Integer::intValue).toArray(), reason));
+        }
+
+        @Override
+        public void onError(RuntimeException error) {
+            done.completeExceptionally(error);
+        }
+    }
+
+    private static int[] ids(JsonNode array) {
+        int[] ids = new int[array.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = array.get(i).intValue();
+        }
+        return ids;
+    }
+
+    @Test
+    void everyEvalPromptBatchedWithSevenOthersGivesTheReferenceOutput() throws Exception {
+        JsonNode items = new ObjectMapper().readTree(GLM_NANO.resolve("eval.json").toFile()).get("items");
+        List<Collector> collectors = new ArrayList<>();
+        try (Scheduler scheduler = new Scheduler(model, 8, 2048, 64, 1000)) {
+            for (JsonNode item : items) {
+                Collector collector = new Collector();
+                collectors.add(collector);
+                scheduler.submit(new GenerationRequest(ids(item.get("prompt_ids")), 200, SamplingParams.greedy(), STOPS), collector);
+            }
+            List<String> mismatches = new ArrayList<>();
+            for (int i = 0; i < items.size(); i++) {
+                Outcome outcome = collectors.get(i).done.get(120, TimeUnit.SECONDS);
+                int[] expected = ids(items.get(i).get("output_ids"));
+                if (!Arrays.equals(expected, outcome.tokens()) || outcome.reason() != TokenSink.FinishReason.STOP) {
+                    mismatches.add("item " + i + ": expected " + Arrays.toString(expected) + " got "
+                            + Arrays.toString(outcome.tokens()) + " (" + outcome.reason() + ")");
+                }
+            }
+            System.out.printf("scheduler, 8 parallel: %d/%d eval outputs equal the reference in %d steps%n",
+                    items.size() - mismatches.size(), items.size(), scheduler.stats().steps());
+            assertTrue(mismatches.isEmpty(), mismatches.size() + " differ: " + mismatches.stream().limit(3).toList());
+        }
+    }
+
+    @Test
+    void aCancelledSequenceStopsAndTheOthersComplete() throws Exception {
+        int[] prompt = {1482, 1484, 1487, 10, 490, 315, 32, 53, 51, 431, 32, 57, 51, 63, 1488};
+        try (Scheduler scheduler = new Scheduler(model, 4, 2048, 512, 10)) {
+            Collector cancelled = new Collector() {
+                @Override
+                public void onToken(int id) {
+                    super.onToken(id);
+                    if (tokens.size() == 3) {
+                        throw new IllegalStateException("client went away");
+                    }
+                }
+            };
+            Collector kept = new Collector();
+            scheduler.submit(new GenerationRequest(prompt, 500, SamplingParams.greedy(), Set.of()), cancelled);
+            scheduler.submit(new GenerationRequest(prompt, 50, SamplingParams.greedy(), STOPS), kept);
+            Outcome gone = cancelled.done.get(60, TimeUnit.SECONDS);
+            assertEquals(TokenSink.FinishReason.CANCELLED, gone.reason());
+            assertEquals(3, gone.tokens().length, "cancelled within the step after the failure");
+            Outcome finished = kept.done.get(60, TimeUnit.SECONDS);
+            assertEquals(TokenSink.FinishReason.STOP, finished.reason());
+            assertEquals(1487, finished.tokens()[finished.tokens().length - 1]);
+        }
+    }
+
+    @Test
+    void maxTokensEndsWithLength() throws Exception {
+        try (Scheduler scheduler = new Scheduler(model, 2, 2048, 512, 10)) {
+            Collector collector = new Collector();
+            scheduler.submit(new GenerationRequest(new int[]{1482, 1484, 1487, 10, 490, 1488}, 4, SamplingParams.greedy(), Set.of()), collector);
+            Outcome outcome = collector.done.get(60, TimeUnit.SECONDS);
+            assertEquals(TokenSink.FinishReason.LENGTH, outcome.reason());
+            assertEquals(4, outcome.tokens().length);
+        }
+    }
+
+    @Test
+    void impossibleRequestsAreRefusedBeforeAnyWork() {
+        try (Scheduler scheduler = new Scheduler(model, 1, 100, 512, 0)) {
+            IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
+                    () -> scheduler.submit(new GenerationRequest(new int[90], 20, SamplingParams.greedy(), STOPS), new Collector()));
+            assertTrue(tooLong.getMessage().contains("90") && tooLong.getMessage().contains("110")
+                    && tooLong.getMessage().contains("100"), tooLong.getMessage());
+            IllegalArgumentException badId = assertThrows(IllegalArgumentException.class,
+                    () -> scheduler.submit(new GenerationRequest(new int[]{5, 99999}, 1, SamplingParams.greedy(), STOPS), new Collector()));
+            assertTrue(badId.getMessage().contains("99999"), badId.getMessage());
+        }
+    }
+
+    @Test
+    void aFullQueueRefusesWithQueueFull() {
+        try (Scheduler scheduler = new Scheduler(model, 1, 2048, 512, 1)) {
+            int[] prompt = {1482, 1484, 1487, 10, 490, 1488};
+            scheduler.submit(new GenerationRequest(prompt, 1000, SamplingParams.greedy(), Set.of()), new Collector()).cancel();
+            List<Scheduler.Ticket> tickets = new ArrayList<>();
+            assertThrows(QueueFullException.class, () -> {
+                for (int i = 0; i < 10; i++) {
+                    tickets.add(scheduler.submit(new GenerationRequest(prompt, 1000, SamplingParams.greedy(), Set.of()), new Collector()));
+                }
+            });
+            tickets.forEach(Scheduler.Ticket::cancel);
+        }
+    }
+}
