@@ -1,20 +1,57 @@
 package dev.glint.engine.sampling;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
 import java.util.SplittableRandom;
 
-/** Draws token ids from logits according to {@link SamplingParams}; one sampler per sequence, seeded once. */
+/**
+ * Draws token ids from logits according to {@link SamplingParams}; one sampler per sequence, seeded once. It
+ * remembers the prompt and what it drew, for the penalties.
+ */
 public final class Sampler {
     private final SamplingParams params;
     private final SplittableRandom random;
+    private final Set<Integer> seen = new HashSet<>();
+    private final Map<Integer, Integer> generatedCounts = new HashMap<>();
 
     public Sampler(SamplingParams params) {
-        this.params = params;
-        this.random = new SplittableRandom(params.seed());
+        this(params, new int[0]);
     }
 
-    /** Picks a token from {@code logits[0, vocab)}. */
+    public Sampler(SamplingParams params, int[] prompt) {
+        this.params = params;
+        this.random = new SplittableRandom(params.seed());
+        for (int id : prompt) {
+            seen.add(id);
+        }
+    }
+
+    /** Picks a token from {@code logits[0, vocab)} (which it may change, to apply penalties). */
     public int sample(float[] logits, int vocab) {
+        if (params.hasPenalties()) {
+            penalize(logits);
+        }
+        int token = draw(logits, vocab);
+        seen.add(token);
+        generatedCounts.merge(token, 1, Integer::sum);
+        return token;
+    }
+
+    private void penalize(float[] logits) {
+        float repetition = (float) params.repetitionPenalty();
+        if (repetition != 1f) {
+            for (int id : seen) {
+                logits[id] = logits[id] > 0 ? logits[id] / repetition : logits[id] * repetition;
+            }
+        }
+        generatedCounts.forEach((id, count) ->
+                logits[id] -= (float) (params.presencePenalty() + params.frequencyPenalty() * count));
+    }
+
+    private int draw(float[] logits, int vocab) {
         if (params.isGreedy()) {
             return argmax(logits, vocab);
         }

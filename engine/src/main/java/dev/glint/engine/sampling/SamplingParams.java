@@ -1,11 +1,19 @@
 package dev.glint.engine.sampling;
 
 /**
- * How the next token is drawn. Temperature 0 is greedy (argmax). Otherwise, as in transformers and vLLM, logits are
- * divided by the temperature, then top-k, top-p (nucleus) and min-p (relative to the most likely token) filter the
- * candidates before a seeded draw. {@code topK} 0, {@code topP} 1 and {@code minP} 0 switch a filter off.
+ * How the next token is drawn. Penalties come first, as in vLLM: {@code repetitionPenalty} (transformers' rule:
+ * divide positive logits, multiply negative ones, for every token of the prompt and the output), then OpenAI's
+ * {@code presencePenalty} (once per token that was generated) and {@code frequencyPenalty} (per occurrence).
+ * Temperature 0 is greedy (argmax). Otherwise logits are divided by the temperature, then top-k, top-p (nucleus) and
+ * min-p (relative to the most likely token) filter the candidates before a seeded draw. {@code topK} 0,
+ * {@code topP} 1, {@code minP} 0, penalties 0 and repetition penalty 1 switch each off.
  */
-public record SamplingParams(double temperature, int topK, double topP, double minP, long seed) {
+public record SamplingParams(double temperature, int topK, double topP, double minP, long seed,
+                             double presencePenalty, double frequencyPenalty, double repetitionPenalty) {
+
+    public SamplingParams(double temperature, int topK, double topP, double minP, long seed) {
+        this(temperature, topK, topP, minP, seed, 0, 0, 1);
+    }
 
     public SamplingParams {
         if (!(temperature >= 0) || Double.isInfinite(temperature)) {
@@ -20,6 +28,17 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         if (!(minP >= 0 && minP <= 1)) {
             throw new IllegalArgumentException("min_p must be in [0, 1], got " + minP);
         }
+        if (!(presencePenalty >= -2 && presencePenalty <= 2) || !(frequencyPenalty >= -2 && frequencyPenalty <= 2)) {
+            throw new IllegalArgumentException("presence_penalty and frequency_penalty must be in [-2, 2], got "
+                    + presencePenalty + " and " + frequencyPenalty);
+        }
+        if (!(repetitionPenalty > 0) || Double.isInfinite(repetitionPenalty)) {
+            throw new IllegalArgumentException("repetition_penalty must be a finite number > 0, got " + repetitionPenalty);
+        }
+    }
+
+    boolean hasPenalties() {
+        return presencePenalty != 0 || frequencyPenalty != 0 || repetitionPenalty != 1;
     }
 
     public static SamplingParams greedy() {

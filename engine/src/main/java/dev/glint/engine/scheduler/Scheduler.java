@@ -235,7 +235,7 @@ public final class Scheduler implements AutoCloseable {
             this.sink = sink;
             this.ticket = ticket;
             this.prompt = request.prompt().clone();
-            this.sampler = new Sampler(request.sampling());
+            this.sampler = new Sampler(request.sampling(), prompt);
         }
 
         boolean prefilled() {

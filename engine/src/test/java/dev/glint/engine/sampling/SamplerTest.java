@@ -70,4 +70,20 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, 0, 0, 0, 0));
         assertThrows(IllegalArgumentException.class, () -> new SamplingParams(1, 0, 1, 1.5, 0));
     }
+
+    @Test
+    void penaltiesPushGreedyAwayFromRepeatedTokens() {
+        float[] logits = {2.0f, 1.9f, 0.5f};
+        Sampler presence = new Sampler(new SamplingParams(0, 0, 1, 0, 0, 0.5, 0, 1));
+        assertEquals(0, presence.sample(logits.clone(), 3));
+        assertEquals(1, presence.sample(logits.clone(), 3), "token 0 was generated: 2.0 - 0.5 < 1.9");
+
+        Sampler frequency = new Sampler(new SamplingParams(0, 0, 1, 0, 0, 0, 0.06, 1));
+        assertEquals(0, frequency.sample(logits.clone(), 3));
+        assertEquals(0, frequency.sample(logits.clone(), 3), "2.0 - 0.06 > 1.9");
+        assertEquals(1, frequency.sample(logits.clone(), 3), "2.0 - 0.12 < 1.9");
+
+        Sampler repetition = new Sampler(new SamplingParams(0, 0, 1, 0, 0, 0, 0, 1.1), new int[]{0});
+        assertEquals(1, repetition.sample(logits.clone(), 3), "prompt token 0: 2.0 / 1.1 < 1.9");
+    }
 }
