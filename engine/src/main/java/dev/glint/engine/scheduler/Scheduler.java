@@ -266,12 +266,14 @@ public final class Scheduler implements AutoCloseable {
             last = token;
             generated++;
             generatedTokens.incrementAndGet();
+            boolean goOn;
             try {
-                sink.onToken(token);
+                goOn = sink.onToken(token);
             } catch (RuntimeException e) {
                 ticket.cancel();
+                goOn = true;
             }
-            if (request.stopIds().contains(token)) {
+            if (!goOn || request.stopIds().contains(token)) {
                 return TokenSink.FinishReason.STOP;
             }
             if (generated >= request.maxTokens()) {

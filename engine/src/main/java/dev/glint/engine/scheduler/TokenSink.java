@@ -5,14 +5,15 @@ package dev.glint.engine.scheduler;
  * {@link #onError}. Implementations must return quickly: they hold up every other sequence.
  */
 public interface TokenSink {
-    void onToken(int id);
+    /** Takes the next token; returning false ends the sequence here with {@link FinishReason#STOP} (a stop string). */
+    boolean onToken(int id);
 
     void onFinish(FinishReason reason, int promptTokens, int generatedTokens);
 
     void onError(RuntimeException error);
 
     enum FinishReason {
-        /** A stop id was generated. */
+        /** A stop id was generated, or the sink asked to stop. */
         STOP,
         /** max_tokens was reached. */
         LENGTH,

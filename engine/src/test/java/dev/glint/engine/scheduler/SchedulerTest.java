@@ -46,8 +46,9 @@ class SchedulerTest {
         final CompletableFuture<Outcome> done = new CompletableFuture<>();
 
         @Override
-        public void onToken(int id) {
+        public boolean onToken(int id) {
             tokens.add(id);
+            return true;
         }
 
         @Override
@@ -100,11 +101,12 @@ class SchedulerTest {
         try (Scheduler scheduler = new Scheduler(model, 4, 2048, 512, 10)) {
             Collector cancelled = new Collector() {
                 @Override
-                public void onToken(int id) {
+                public boolean onToken(int id) {
                     super.onToken(id);
                     if (tokens.size() == 3) {
                         throw new IllegalStateException("client went away");
                     }
+                    return true;
                 }
             };
             Collector kept = new Collector();
@@ -116,6 +118,23 @@ class SchedulerTest {
             Outcome finished = kept.done.get(60, TimeUnit.SECONDS);
             assertEquals(TokenSink.FinishReason.STOP, finished.reason());
             assertEquals(1487, finished.tokens()[finished.tokens().length - 1]);
+        }
+    }
+
+    @Test
+    void aSinkThatAsksToStopEndsItsSequenceWithStop() throws Exception {
+        try (Scheduler scheduler = new Scheduler(model, 2, 2048, 512, 10)) {
+            Collector collector = new Collector() {
+                @Override
+                public boolean onToken(int id) {
+                    super.onToken(id);
+                    return tokens.size() < 2;
+                }
+            };
+            scheduler.submit(new GenerationRequest(new int[]{1482, 1484, 1487, 10, 490, 1488}, 50, SamplingParams.greedy(), Set.of()), collector);
+            Outcome outcome = collector.done.get(60, TimeUnit.SECONDS);
+            assertEquals(TokenSink.FinishReason.STOP, outcome.reason());
+            assertEquals(2, outcome.tokens().length);
         }
     }
 
