@@ -27,30 +27,34 @@ class Glm4MoeFixtureTest {
     @ParameterizedTest
     @ValueSource(strings = {"glm45-tiny", "air-tiny", "variant-tiny", "glm46-long"})
     void batchLogitsMatchLlamaCpp(String name) throws IOException {
-        Path dir = fixture(name);
-        int[] tokens = intArray(dir.resolve("tokens.json"));
-        float[] expected = floats(dir.resolve("logits.f32"));
-        try (Glm4Moe model = Glm4Moe.load(dir, 2); KvCache cache = model.newCache(tokens.length)) {
-            float[] logits = model.forward(tokens, cache, true);
-            double error = assertMatches(name + " batch", expected, logits, model.config().vocabSize(), TOLERANCE);
-            System.out.printf("%s batch: %d positions, max |logit - llama.cpp| = %.3g%n", name, tokens.length, error);
-        }
+        checkAgainstLlamaCpp(name, false);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"glm45-tiny", "air-tiny", "variant-tiny", "glm46-long"})
     void incrementalLogitsMatchLlamaCpp(String name) throws IOException {
+        checkAgainstLlamaCpp(name, true);
+    }
+
+    /** All of the fixture's tokens in one batch, or one at a time through the KV cache. */
+    private static void checkAgainstLlamaCpp(String name, boolean incremental) throws IOException {
         Path dir = fixture(name);
         int[] tokens = intArray(dir.resolve("tokens.json"));
         float[] expected = floats(dir.resolve("logits.f32"));
         try (Glm4Moe model = Glm4Moe.load(dir, 2); KvCache cache = model.newCache(tokens.length)) {
             int vocab = model.config().vocabSize();
-            float[] logits = new float[tokens.length * vocab];
-            for (int t = 0; t < tokens.length; t++) {
-                System.arraycopy(model.forward(new int[]{tokens[t]}, cache, false), 0, logits, t * vocab, vocab);
+            float[] logits;
+            if (incremental) {
+                logits = new float[tokens.length * vocab];
+                for (int t = 0; t < tokens.length; t++) {
+                    System.arraycopy(model.forward(new int[]{tokens[t]}, cache, false), 0, logits, t * vocab, vocab);
+                }
+            } else {
+                logits = model.forward(tokens, cache, true);
             }
-            double error = assertMatches(name + " incremental", expected, logits, vocab, TOLERANCE);
-            System.out.printf("%s incremental: %d positions, max |logit - llama.cpp| = %.3g%n", name, tokens.length, error);
+            String mode = incremental ? "incremental" : "batch";
+            double error = assertMatches(name + " " + mode, expected, logits, vocab, TOLERANCE);
+            System.out.printf("%s %s: %d positions, max |logit - llama.cpp| = %.3g%n", name, mode, tokens.length, error);
         }
     }
 
