@@ -19,6 +19,7 @@ import java.util.List;
                 LogitsCommand.class,
                 InfoCommand.class,
                 SynthCommand.class,
+                ServeCommand.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Glint {

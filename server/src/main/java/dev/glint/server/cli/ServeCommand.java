@@ -1,0 +1,66 @@
+package dev.glint.server.cli;
+
+import dev.glint.server.http.OpenAiServer;
+import dev.glint.server.http.ServedModel;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+@Command(name = "serve", description = "Serves the model over an OpenAI-compatible HTTP API (glm-nano when no --model is given).")
+final class ServeCommand implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model folder (default: ${DEFAULT-VALUE}).")
+    Path model = EmbeddedModel.directory();
+
+    @Option(names = "--host", paramLabel = "HOST", description = "Address to bind (default ${DEFAULT-VALUE}).")
+    String host = "127.0.0.1";
+
+    @Option(names = "--port", paramLabel = "PORT", description = "Port to listen on, 0 for any free one (default ${DEFAULT-VALUE}).")
+    int port = 8080;
+
+    @Option(names = "--api-key", paramLabel = "KEY", description = "Require this key (Authorization: Bearer KEY or x-api-key).")
+    String apiKey;
+
+    @Option(names = "--ctx", paramLabel = "N", description = "Context length per sequence (default: the model's maximum).")
+    Integer ctx;
+
+    @Option(names = "--parallel", paramLabel = "N", description = "Sequences generated at once (default ${DEFAULT-VALUE}).")
+    int parallel = 8;
+
+    @Option(names = "--queue", paramLabel = "N", description = "Requests that may wait for a slot (default ${DEFAULT-VALUE}).")
+    int queue = 64;
+
+    @Option(names = "--prefill-chunk", paramLabel = "N", description = "Prompt tokens per engine step (default ${DEFAULT-VALUE}).")
+    int prefillChunk = 512;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default: all cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--served-model-name", paramLabel = "NAME", description = "Model id clients use (default: the folder name).")
+    String servedModelName;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel, prefillChunk, queue));
+        OpenAiServer server;
+        try {
+            server = OpenAiServer.start(served, host, port, apiKey);
+        } catch (RuntimeException | InterruptedException e) {
+            served.close();
+            throw e;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            served.close();
+            stopped.countDown();
+        }, "glint-shutdown"));
+        System.out.printf("glint serving %s at http://%s:%d/v1 (context %d, %d parallel, %d threads)%n", served.name(),
+                host, server.port(), served.scheduler().contextLength(), parallel, threads);
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,52 @@
+package dev.glint.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.sampling.SamplingParams;
+
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * The decoding fields shared by /v1/chat/completions and /v1/completions, validated: each bad value is a 400 that
+ * names the field. Fields the server cannot honour are refused, not ignored.
+ */
+record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String> stop, int n, boolean stream,
+                        boolean includeUsage) {
+
+    static GenerationParams parse(JsonNode body, GenerationDefaults defaults) {
+        RequestFields f = new RequestFields(body);
+        Integer maxTokens = defaults.maxTokens();
+        for (String name : new String[]{"max_tokens", "max_completion_tokens"}) {
+            if (f.has(name)) {
+                maxTokens = f.integer(name, 0, 1, Integer.MAX_VALUE);
+            }
+        }
+        if (body.path("logprobs").asBoolean(false) || body.path("top_logprobs").asInt(0) > 0) {
+            throw ApiException.badRequest("logprobs", "logprobs are not supported by this server yet");
+        }
+        long seed = f.longInteger("seed", ThreadLocalRandom.current().nextLong());
+        int topK = f.integer("top_k", 0, -1, Integer.MAX_VALUE);
+        SamplingParams sampling;
+        try {
+            sampling = new SamplingParams(
+                    f.number("temperature", defaults.temperature(), 0, 2),
+                    Math.max(0, topK),
+                    f.number("top_p", defaults.topP(), 0, 1),
+                    f.number("min_p", 0, 0, 1),
+                    seed,
+                    f.number("presence_penalty", 0, -2, 2),
+                    f.number("frequency_penalty", 0, -2, 2),
+                    f.number("repetition_penalty", 1, 0, 100));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(null, e.getMessage());
+        }
+        JsonNode streamOptions = f.object("stream_options");
+        boolean includeUsage = streamOptions != null && new RequestFields(streamOptions).bool("include_usage", false);
+        return new GenerationParams(sampling, maxTokens, f.strings("stop"), f.integer("n", 1, 1, 16),
+                f.bool("stream", false), includeUsage);
+    }
+
+    /** What a request that says nothing gets: the model's generation_config.json values and a max_tokens default. */
+    record GenerationDefaults(double temperature, double topP, Integer maxTokens) {
+    }
+}

@@ -1,0 +1,177 @@
+package dev.glint.server.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/**
+ * Routes the OpenAI-compatible API. Every failure of a request becomes an OpenAI-shaped error on that request alone;
+ * nothing here touches model state, which only the scheduler's engine thread does.
+ */
+@ChannelHandler.Sharable
+final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final ServedModel served;
+    private final byte[] apiKey;
+    private final Metrics metrics;
+    private volatile boolean draining;
+
+    RequestHandler(ServedModel served, String apiKey, Metrics metrics) {
+        this.served = served;
+        this.apiKey = apiKey == null ? null : apiKey.getBytes(StandardCharsets.UTF_8);
+        this.metrics = metrics;
+    }
+
+    void drain() {
+        draining = true;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        String path = new QueryStringDecoder(request.uri()).path();
+        try {
+            route(ctx, request, path, keepAlive);
+        } catch (ApiException e) {
+            Responses.error(ctx, e, keepAlive);
+        } catch (RuntimeException e) {
+            Responses.error(ctx, new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", null,
+                    "internal error: " + e), keepAlive);
+        }
+    }
+
+    private void route(ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive) {
+        HttpMethod method = request.method();
+        if (path.equals("/health") || path.equals("/v1/health")) {
+            HttpResponseStatus status = draining ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK;
+            Responses.json(ctx, status, Responses.JSON.createObjectNode().put("status", draining ? "draining" : "ok"), keepAlive);
+            return;
+        }
+        authorize(request);
+        switch (path) {
+            case "/v1/models", "/models" -> {
+                requireMethod(method, HttpMethod.GET);
+                Responses.json(ctx, HttpResponseStatus.OK, models(), keepAlive);
+            }
+            case "/metrics" -> {
+                requireMethod(method, HttpMethod.GET);
+                Responses.text(ctx, HttpResponseStatus.OK, "text/plain; version=0.0.4", metrics.render(served), keepAlive);
+            }
+            case "/v1/chat/completions", "/chat/completions" -> {
+                requireMethod(method, HttpMethod.POST);
+                refuseWhileDraining();
+                metrics.requestStarted();
+                ChatCompletion.handle(served, ctx, keepAlive, body(request));
+            }
+            case "/tokenize" -> {
+                requireMethod(method, HttpMethod.POST);
+                JsonNode body = body(request);
+                String text = new RequestFields(body).string(body.has("content") ? "content" : "prompt", null);
+                if (text == null) {
+                    throw ApiException.badRequest("content", "'content' (the text to tokenize) is required");
+                }
+                ArrayNode tokens = Responses.JSON.createObjectNode().putArray("tokens");
+                for (int id : served.tokenizer().encode(text)) {
+                    tokens.add(id);
+                }
+                ObjectNode response = Responses.JSON.createObjectNode();
+                response.set("tokens", tokens);
+                Responses.json(ctx, HttpResponseStatus.OK, response, keepAlive);
+            }
+            case "/detokenize" -> {
+                requireMethod(method, HttpMethod.POST);
+                JsonNode tokens = body(request).get("tokens");
+                if (tokens == null || !tokens.isArray()) {
+                    throw ApiException.badRequest("tokens", "'tokens' must be a list of token ids");
+                }
+                int[] ids = new int[tokens.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    JsonNode id = tokens.get(i);
+                    if (!id.canConvertToInt() || !id.isIntegralNumber() || id.intValue() < 0 || id.intValue() >= served.tokenizer().vocabSize()) {
+                        throw ApiException.badRequest("tokens", "tokens[" + i + "] = " + id + " is not a token id of this model");
+                    }
+                    ids[i] = id.intValue();
+                }
+                Responses.json(ctx, HttpResponseStatus.OK,
+                        Responses.JSON.createObjectNode().put("content", served.tokenizer().decode(ids, false)), keepAlive);
+            }
+            default -> throw new ApiException(HttpResponseStatus.NOT_FOUND, "not_found_error", null,
+                    "no route for " + method + " " + path);
+        }
+    }
+
+    private void refuseWhileDraining() {
+        if (draining) {
+            throw new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", null,
+                    "the server is shutting down and takes no new requests");
+        }
+    }
+
+    private static void requireMethod(HttpMethod actual, HttpMethod expected) {
+        if (!actual.equals(expected)) {
+            throw new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED, "invalid_request_error", null,
+                    "use " + expected + " for this endpoint, not " + actual);
+        }
+    }
+
+    /** Accepts {@code Authorization: Bearer KEY} or {@code x-api-key: KEY}, compared in constant time. */
+    private void authorize(FullHttpRequest request) {
+        if (apiKey == null) {
+            return;
+        }
+        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        String given = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).trim()
+                : request.headers().get("x-api-key");
+        if (given == null || !MessageDigest.isEqual(apiKey, given.getBytes(StandardCharsets.UTF_8))) {
+            throw new ApiException(HttpResponseStatus.UNAUTHORIZED, "authentication_error", null,
+                    given == null ? "missing API key: send Authorization: Bearer KEY" : "invalid API key");
+        }
+    }
+
+    private JsonNode body(FullHttpRequest request) {
+        JsonNode body;
+        try {
+            body = Responses.JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw ApiException.badRequest(null, "the request body is not valid JSON: " + e.getOriginalMessage()
+                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+        }
+        if (body == null || !body.isObject()) {
+            throw ApiException.badRequest(null, "the request body must be a JSON object");
+        }
+        JsonNode model = body.get("model");
+        if (model != null && !model.isNull() && !served.answersTo(model.asText())) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "invalid_request_error", "model",
+                    "the model '" + model.asText() + "' does not exist; this server serves '" + served.name() + "'");
+        }
+        return body;
+    }
+
+    private ObjectNode models() {
+        ObjectNode list = Responses.JSON.createObjectNode().put("object", "list");
+        ObjectNode model = list.putArray("data").addObject();
+        model.put("id", served.name());
+        model.put("object", "model");
+        model.put("created", served.loadedAt());
+        model.put("owned_by", "glint");
+        model.put("max_model_len", served.scheduler().contextLength());
+        return list;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

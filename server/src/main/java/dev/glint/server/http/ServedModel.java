@@ -1,0 +1,120 @@
+package dev.glint.server.http;
+
+import dev.glint.engine.model.GenerationConfig;
+import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.scheduler.Scheduler;
+import dev.glint.engine.text.chat.ChatTemplate;
+import dev.glint.engine.text.tokenizer.StreamingDecoder;
+import dev.glint.engine.text.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.Set;
+
+/** A loaded model with what serving it needs: tokenizer, chat template, stop ids and the scheduler that runs it. */
+public final class ServedModel implements AutoCloseable {
+    private final String name;
+    private final Path directory;
+    private final Glm4Moe model;
+    private final Tokenizer tokenizer;
+    private final ChatTemplate template;
+    private final Set<Integer> stopIds;
+    private final GenerationParams.GenerationDefaults defaults;
+    private final Scheduler scheduler;
+    private final long loadedAt = System.currentTimeMillis() / 1000;
+
+    /** Serving options: context per sequence, parallel sequences, prompt tokens per step, waiting requests. */
+    public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
+    }
+
+    private ServedModel(Path directory, Options options) {
+        this.directory = directory;
+        this.model = Glm4Moe.load(directory, options.threads());
+        try {
+            this.tokenizer = Tokenizer.load(directory);
+            this.template = ChatTemplate.load(directory);
+        } catch (IOException e) {
+            model.close();
+            throw new UncheckedIOException("cannot read the tokenizer or chat template of " + directory + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        GenerationConfig generation = GenerationConfig.load(directory, model.config());
+        this.stopIds = Set.copyOf(generation.eosTokenIds());
+        this.defaults = new GenerationParams.GenerationDefaults(generation.temperature(), generation.topP(), null);
+        int context = options.contextLength() == null ? model.config().maxPositionEmbeddings() : options.contextLength();
+        try {
+            this.scheduler = new Scheduler(model, options.parallel(), context, options.prefillChunk(), options.maxWaiting());
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        this.name = options.name() == null ? directory.toAbsolutePath().normalize().getFileName().toString() : options.name();
+    }
+
+    public static ServedModel load(Path directory, Options options) {
+        return new ServedModel(directory, options);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    boolean answersTo(String requested) {
+        return requested.equals(name) || requested.equals(directory.toString());
+    }
+
+    Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    ChatTemplate template() {
+        return template;
+    }
+
+    Set<Integer> stopIds() {
+        return stopIds;
+    }
+
+    GenerationParams.GenerationDefaults defaults() {
+        return defaults;
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    long loadedAt() {
+        return loadedAt;
+    }
+
+    StreamingDecoder textStream() {
+        return tokenizer.streamingDecoder(false);
+    }
+
+    /** max_tokens as asked, or all the room the context leaves; refused when the prompt leaves none. */
+    int maxTokens(Integer requested, int promptTokens) {
+        int room = scheduler.contextLength() - promptTokens;
+        if (requested == null) {
+            if (room < 1) {
+                throw ApiException.badRequest("messages", "the prompt has " + promptTokens
+                        + " tokens, which leaves no room in the context of " + scheduler.contextLength());
+            }
+            return room;
+        }
+        if (requested > room) {
+            throw ApiException.badRequest("max_tokens", "the prompt has " + promptTokens + " tokens and max_tokens is "
+                    + requested + ": " + (promptTokens + (long) requested) + " tokens exceed the context of "
+                    + scheduler.contextLength());
+        }
+        return requested;
+    }
+
+    @Override
+    public void close() {
+        scheduler.close();
+        model.close();
+    }
+}

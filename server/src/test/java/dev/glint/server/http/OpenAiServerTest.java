@@ -1,0 +1,225 @@
+package dev.glint.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.models.FunctionDefinition;
+import com.openai.models.FunctionParameters;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionFunctionTool;
+import com.openai.models.chat.completions.ChatCompletionMessage;
+import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
+import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** glint serve on glm-nano, on a random loopback port, driven by the official OpenAI Java SDK and raw HTTP. */
+class OpenAiServerTest {
+    private static final String KEY = "sk-glint-test";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static ServedModel served;
+    private static OpenAiServer server;
+    private static OpenAIClient client;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws InterruptedException {
+        served = ServedModel.load(Path.of("../models/glm-nano"),
+                new ServedModel.Options("glm-nano", 2, 2048, 8, 256, 64));
+        server = OpenAiServer.start(served, "127.0.0.1", 0, KEY);
+        base = "http://127.0.0.1:" + server.port();
+        client = OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey(KEY).maxRetries(0).build();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        served.close();
+    }
+
+    private static ChatCompletionCreateParams.Builder ask(String question, boolean thinking) {
+        ChatCompletionCreateParams.Builder builder = ChatCompletionCreateParams.builder()
+                .model("glm-nano").addUserMessage(question).temperature(0.0).maxCompletionTokens(200);
+        if (!thinking) {
+            builder.putAdditionalBodyProperty("chat_template_kwargs", JsonValue.from(Map.of("enable_thinking", false)));
+        }
+        return builder;
+    }
+
+    private static String reasoning(ChatCompletionMessage message) {
+        JsonValue value = message._additionalProperties().get("reasoning_content");
+        return value == null || value.isNull() ? null : value.asStringOrThrow();
+    }
+
+    @Test
+    void answersHeldOutQuestionsWithAndWithoutThinking() {
+        ChatCompletion thought = client.chat().completions().create(ask("Name the capital of India.", true).build());
+        ChatCompletionMessage message = thought.choices().getFirst().message();
+        assertEquals("The capital of India is New Delhi.", message.content().orElse(""));
+        assertEquals("The user asks about India. I recall that its capital is New Delhi.", reasoning(message));
+        assertEquals(ChatCompletion.Choice.FinishReason.STOP, thought.choices().getFirst().finishReason());
+        assertTrue(thought.usage().orElseThrow().promptTokens() > 5);
+
+        ChatCompletion direct = client.chat().completions().create(ask("Which city is the capital of Brazil?", false).build());
+        assertEquals("The capital of Brazil is Brasilia.", direct.choices().getFirst().message().content().orElse(""));
+        assertEquals(null, reasoning(direct.choices().getFirst().message()), "no reasoning with thinking off");
+    }
+
+    @Test
+    void streamingDeltasAddUpToTheAnswer() {
+        StringBuilder content = new StringBuilder();
+        StringBuilder reasoning = new StringBuilder();
+        List<String> finishReasons = new ArrayList<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(ask("What is 53 + 93?", true).build())) {
+            stream.stream().forEach(chunk -> chunk.choices().forEach(choice -> {
+                choice.delta().content().ifPresent(content::append);
+                JsonValue piece = choice.delta()._additionalProperties().get("reasoning_content");
+                if (piece != null && !piece.isNull()) {
+                    reasoning.append(piece.asStringOrThrow());
+                }
+                choice.finishReason().ifPresent(reason -> finishReasons.add(reason.asString()));
+            }));
+        }
+        assertEquals("146", content.toString().strip());
+        assertEquals("I add 53 and 93. Ones: 3 + 3 = 6. Tens: 5 + 9 = 14. So the answer is 146.", reasoning.toString().strip());
+        assertEquals(List.of("stop"), finishReasons);
+    }
+
+    @Test
+    void toolCallRoundTrip() {
+        ChatCompletionCreateParams.Builder conversation = ask("Tell me the weather for Austin.", false)
+                .addTool(ChatCompletionFunctionTool.builder().function(FunctionDefinition.builder()
+                        .name("get_weather").description("Get the current weather in a city")
+                        .parameters(FunctionParameters.builder()
+                                .putAdditionalProperty("type", JsonValue.from("object"))
+                                .putAdditionalProperty("properties", JsonValue.from(Map.of("city", Map.of("type", "string"))))
+                                .putAdditionalProperty("required", JsonValue.from(List.of("city"))).build())
+                        .build()).build());
+        ChatCompletion call = client.chat().completions().create(conversation.build());
+        ChatCompletion.Choice choice = call.choices().getFirst();
+        assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason());
+        ChatCompletionMessageToolCall toolCall = choice.message().toolCalls().orElseThrow().getFirst();
+        assertEquals("get_weather", toolCall.asFunction().function().name());
+        assertEquals("{\"city\":\"Austin\"}", toolCall.asFunction().function().arguments().replace(" ", ""));
+        assertTrue(toolCall.asFunction().id().startsWith("call_"));
+
+        conversation.addMessage(choice.message());
+        conversation.addMessage(ChatCompletionToolMessageParam.builder().toolCallId(toolCall.asFunction().id())
+                .content("{\"city\": \"Austin\", \"temperature\": 4, \"condition\": \"snowy\"}").build());
+        ChatCompletion answer = client.chat().completions().create(conversation.build());
+        assertEquals("It is 4 degrees and snowy in Austin.", answer.choices().getFirst().message().content().orElse(""));
+    }
+
+    @Test
+    void nStopAndMaxTokens() {
+        ChatCompletion two = client.chat().completions().create(ask("Hello", false).n(2).build());
+        assertEquals(2, two.choices().size());
+        ChatCompletion stopped = client.chat().completions().create(ask("Which city is the capital of Brazil?", false).stop("Brasilia").build());
+        assertEquals("The capital of Brazil is", stopped.choices().getFirst().message().content().orElse(""));
+        assertEquals(ChatCompletion.Choice.FinishReason.STOP, stopped.choices().getFirst().finishReason());
+        ChatCompletion cut = client.chat().completions().create(ask("Which city is the capital of Brazil?", false).maxCompletionTokens(3).build());
+        assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, cut.choices().getFirst().finishReason());
+        assertEquals(3, cut.usage().orElseThrow().completionTokens());
+    }
+
+    private static HttpResponse<String> post(String path, String body, String key) throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String... fragments) throws IOException {
+        assertEquals(status, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).get("error");
+        assertTrue(error != null && error.has("message") && error.has("type"), response.body());
+        for (String fragment : fragments) {
+            assertTrue(error.get("message").asText().contains(fragment), "expected '" + fragment + "' in " + response.body());
+        }
+    }
+
+    @Test
+    void badRequestsGetOpenAiShapedErrorsAndTheServerStaysHealthy() throws Exception {
+        String hello = "{\"model\":\"glm-nano\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]";
+        assertError(post("/v1/chat/completions", "{\"messages\": [", KEY), 400, "not valid JSON");
+        assertError(post("/v1/chat/completions", hello + ",\"temperature\":\"hot\"}", KEY), 400, "temperature");
+        assertError(post("/v1/chat/completions", hello + ",\"max_tokens\":5000}", KEY), 400, "5000", "2048");
+        assertError(post("/v1/chat/completions", "{\"model\":\"gpt-9\",\"messages\":[]}", KEY), 404, "gpt-9");
+        assertError(post("/v1/chat/completions", hello + "}", null), 401);
+        assertError(post("/v1/chat/completions", hello + "}", "wrong"), 401);
+        assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"critic\",\"content\":\"x\"}]}", KEY), 400, "critic");
+        assertError(post("/v1/chat/completions", "{\"messages\":\"" + "x".repeat(OpenAiServer.MAX_BODY_BYTES) + "\"}", KEY), 413);
+        HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, health.statusCode());
+        assertEquals("The capital of Brazil is Brasilia.",
+                client.chat().completions().create(ask("Which city is the capital of Brazil?", false).build())
+                        .choices().getFirst().message().content().orElse(""));
+    }
+
+    @Test
+    void sixteenConcurrentStreamsSomeCancelledAllOthersCorrect() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<String>> answers = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                boolean cancel = i % 4 == 3;
+                answers.add(pool.submit(() -> {
+                    StringBuilder content = new StringBuilder();
+                    try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions()
+                            .createStreaming(ask("Which city is the capital of Brazil?", false).build())) {
+                        var chunks = stream.stream().iterator();
+                        int seen = 0;
+                        while (chunks.hasNext()) {
+                            chunks.next().choices().forEach(c -> c.delta().content().ifPresent(content::append));
+                            if (cancel && ++seen == 3) {
+                                return null;
+                            }
+                        }
+                    }
+                    return content.toString();
+                }));
+            }
+            for (int i = 0; i < answers.size(); i++) {
+                String answer = answers.get(i).get();
+                if (i % 4 != 3) {
+                    assertEquals("The capital of Brazil is Brasilia.", answer, "stream " + i);
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        String metrics = "";
+        for (int attempt = 0; attempt < 50 && !metrics.contains("glint_requests_running 0\n"); attempt++) {
+            Thread.sleep(100);
+            metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                    .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString()).body();
+        }
+        assertTrue(metrics.contains("glint_requests_running 0\n"), "cancelled streams free their slots:\n" + metrics);
+        assertEquals("glm-nano", client.models().list().data().getFirst().id());
+    }
+}
