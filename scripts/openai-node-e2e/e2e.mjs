@@ -46,7 +46,8 @@ messages.push({
   role: "assistant", content: null,
   tool_calls: [{ id: calls[0].id, type: "function", function: { name: calls[0].name, arguments: calls[0].arguments } }],
 });
-messages.push({ role: "tool", tool_call_id: calls[0].id, content: JSON.stringify({ city: "Austin", temperature: 4, condition: "snowy" }) });
+// Spaced like Python's json.dumps, as the tool results glm-nano was trained on.
+messages.push({ role: "tool", tool_call_id: calls[0].id, content: '{"city": "Austin", "temperature": 4, "condition": "snowy"}' });
 
 let answer = "";
 const second = await client.chat.completions.create({ ...common, messages, stream: true });
