@@ -4,6 +4,7 @@ import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.model.KvCache;
 import dev.glint.engine.sampling.Sampler;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,6 +46,7 @@ public final class Scheduler implements AutoCloseable {
     private final List<Sequence> running = new ArrayList<>();
     private final Thread engine;
     private volatile boolean closed;
+    private volatile boolean aborting;
     private volatile int runningCount;
     private volatile int waitingCount;
     private final AtomicLong promptTokens = new AtomicLong();
@@ -152,6 +154,10 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void dropCancelled() {
+        if (aborting) {
+            running.forEach(sequence -> sequence.ticket.cancel());
+            waiting.forEach(sequence -> sequence.ticket.cancel());
+        }
         for (Iterator<Sequence> it = running.iterator(); it.hasNext(); ) {
             Sequence sequence = it.next();
             if (sequence.ticket.cancelled) {
@@ -207,12 +213,21 @@ public final class Scheduler implements AutoCloseable {
         runningCount = running.size();
     }
 
-    /** Stops taking requests, lets running and waiting ones finish, and waits for the engine thread. */
+    /** Stops taking requests and lets running and waiting ones finish, for at most 30 seconds. */
     @Override
     public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    /** Stops taking requests, lets the others finish within {@code grace}, then cancels what is left. */
+    public void close(Duration grace) {
         closed = true;
         try {
-            engine.join();
+            engine.join(grace);
+            if (engine.isAlive()) {
+                aborting = true;
+                engine.join();
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

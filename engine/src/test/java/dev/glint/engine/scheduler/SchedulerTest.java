@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -136,6 +137,33 @@ class SchedulerTest {
             assertEquals(TokenSink.FinishReason.STOP, outcome.reason());
             assertEquals(2, outcome.tokens().length);
         }
+    }
+
+    @Test
+    void closingWaitsForRunningSequencesThenCancelsWhatIsLeft() throws Exception {
+        int[] prompt = {1482, 1484, 1487, 10, 490, 1488};
+        Scheduler scheduler = new Scheduler(model, 2, 2048, 512, 10);
+        Collector quick = new Collector();
+        Collector slow = new Collector() {
+            @Override
+            public boolean onToken(int id) {
+                try {
+                    Thread.sleep(10);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.onToken(id);
+            }
+        };
+        scheduler.submit(new GenerationRequest(prompt, 3, SamplingParams.greedy(), Set.of()), quick);
+        scheduler.submit(new GenerationRequest(prompt, 2000, SamplingParams.greedy(), Set.of()), slow);
+        scheduler.close(Duration.ofSeconds(2));
+        assertEquals(TokenSink.FinishReason.LENGTH, quick.done.get(1, TimeUnit.SECONDS).reason());
+        Outcome cut = slow.done.get(1, TimeUnit.SECONDS);
+        assertEquals(TokenSink.FinishReason.CANCELLED, cut.reason(), "20 s of work does not fit a 2 s grace");
+        assertTrue(cut.tokens().length < 2000, "cancelled after " + cut.tokens().length + " tokens");
+        assertThrows(IllegalStateException.class,
+                () -> scheduler.submit(new GenerationRequest(prompt, 3, SamplingParams.greedy(), Set.of()), new Collector()));
     }
 
     @Test
