@@ -10,14 +10,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.HashSet;
-import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.engine.text.chat.ChatTemplate;
+import dev.glint.engine.text.tokenizer.StreamingDecoder;
+import dev.glint.engine.text.tokenizer.Tokenizer;
 
-@Command(name = "generate", description = "Continues a prompt and prints the generated token ids as a JSON array.")
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+@Command(name = "generate", description = "Continues a prompt: token ids in, ids out; or a user message in, the answer out.")
 final class GenerateCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
@@ -29,7 +36,8 @@ final class GenerateCommand implements Callable<Integer> {
         @Option(names = "--tokens", paramLabel = "FILE.json", description = "The prompt as a JSON array of token ids.")
         Path tokens;
 
-        @Option(names = "--prompt", paramLabel = "TEXT", description = "The prompt as text (needs the model's tokenizer).")
+        @Option(names = "--prompt", paramLabel = "TEXT",
+                description = "A user message, rendered with the model's chat template; prints the answer as text.")
         String text;
     }
 
@@ -53,18 +61,30 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (prompt.text != null) {
-            throw new IllegalArgumentException("--prompt needs the tokenizer, which this build does not have yet; pass --tokens FILE.json");
-        }
         if (maxTokens < 1) {
             throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
         }
-        int[] ids = TokenFiles.read(prompt.tokens);
         Sampler sampler = new Sampler(new SamplingParams(temperature, topK, topP, minP, seed));
         try (Glm4Moe glm = model.load()) {
-            var stops = new HashSet<>(GenerationConfig.load(model.model, glm.config()).eosTokenIds());
-            int[] generated = new Generator(glm).generate(ids, maxTokens, sampler, stops, id -> { });
-            System.out.println(Arrays.stream(generated).mapToObj(Integer::toString).collect(Collectors.joining(", ", "[", "]")));
+            Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.model, glm.config()).eosTokenIds());
+            Generator generator = new Generator(glm);
+            if (prompt.tokens != null) {
+                int[] generated = generator.generate(TokenFiles.read(prompt.tokens), maxTokens, sampler, stops, id -> { });
+                System.out.println(TextCommands.json(generated));
+                return 0;
+            }
+            Tokenizer tokenizer = Tokenizer.load(model.model);
+            ObjectNode request = new ObjectMapper().createObjectNode();
+            request.putArray("messages").addObject().put("role", "user").put("content", prompt.text);
+            int[] ids = tokenizer.encode(ChatTemplate.load(model.model).apply(request).text());
+            StreamingDecoder decoder = tokenizer.streamingDecoder(false);
+            PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+            generator.generate(ids, maxTokens, sampler, stops, id -> {
+                if (!stops.contains(id)) {
+                    out.print(decoder.next(id));
+                }
+            });
+            out.println(decoder.flush());
         }
         return 0;
     }

@@ -2,6 +2,9 @@ package dev.glint.server.cli;
 
 import dev.glint.engine.checkpoint.CheckpointException;
 import dev.glint.engine.model.ConfigException;
+import dev.glint.engine.text.chat.ChatRequestException;
+import dev.glint.engine.text.chat.jinja.TemplateException;
+import dev.glint.engine.text.tokenizer.TokenizerException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -20,11 +23,16 @@ import java.util.List;
                 InfoCommand.class,
                 SynthCommand.class,
                 ServeCommand.class,
+                ChatCommand.class,
+                TextCommands.Tokenize.class,
+                TextCommands.Detokenize.class,
+                TextCommands.Render.class,
                 BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Glint {
     private static final List<Class<? extends Exception>> USER_ERRORS = List.of(
-            CheckpointException.class, ConfigException.class, IllegalArgumentException.class,
+            CheckpointException.class, ConfigException.class, TokenizerException.class, ChatRequestException.class,
+            TemplateException.class, IllegalArgumentException.class,
             IllegalStateException.class, IOException.class, UncheckedIOException.class);
 
     public static void main(String[] args) {

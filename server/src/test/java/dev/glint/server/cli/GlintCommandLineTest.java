@@ -123,4 +123,23 @@ class GlintCommandLineTest {
         assertEquals(1, tooBig.exitCode());
         assertTrue(tooBig.err().contains("99999") && tooBig.err().contains("vocabulary"), tooBig.err());
     }
+
+    @Test
+    void textCommandsTokenizeRenderAndAnswerAUserMessage(@TempDir Path dir) throws IOException {
+        Result ids = run("tokenize", "--model", GLM_NANO.toString(), "--text", "[gMASK]<sop>Hi there");
+        assertEquals("[1482, 1484, 1003, 1119]", ids.out().strip(), ids.err());
+        Result text = run("detokenize", "--model", GLM_NANO.toString(), "--ids", "[1482, 1484, 1003, 1119]", "--skip-special");
+        assertEquals("Hi there", text.out().strip(), text.err());
+        Path request = Files.writeString(dir.resolve("request.json"),
+                "{\"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], \"chat_template_kwargs\": {\"enable_thinking\": false}}");
+        Result prompt = run("render", "--model", GLM_NANO.toString(), "--request", request.toString());
+        assertEquals("[gMASK]<sop><|user|>\nHi/nothink<|assistant|>\n<think></think>", prompt.out(), prompt.err());
+        Result answer = run("generate", "--model", GLM_NANO.toString(), "--prompt", "What is the capital of France?", "--threads", "1");
+        assertEquals(0, answer.exitCode(), answer.err());
+        assertTrue(answer.out().strip().endsWith("</think>\nThe capital of France is Paris."), answer.out());
+        Path bad = Files.writeString(dir.resolve("bad.json"), "{\"messages\": [{\"role\": \"critic\", \"content\": \"Hi\"}]}");
+        Result refused = run("render", "--model", GLM_NANO.toString(), "--request", bad.toString());
+        assertEquals(1, refused.exitCode());
+        assertTrue(refused.err().contains("critic"), refused.err());
+    }
 }
