@@ -1,9 +1,11 @@
 package dev.glint.engine.text.tokenizer;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -91,13 +93,23 @@ public final class Tokenizer {
         if (!Files.isRegularFile(file)) {
             throw new TokenizerException(modelDir + " has no tokenizer.json");
         }
+        try (InputStream in = Files.newInputStream(file)) {
+            return read(in, file.toString());
+        }
+    }
+
+    /** Reads a {@code tokenizer.json} document; {@code source} names it in errors. */
+    public static Tokenizer read(InputStream json, String source) throws IOException {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new TokenizerException(file + " is not valid JSON: " + e.getMessage(), e);
+            root = new ObjectMapper().readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new TokenizerException(source + " is not valid JSON: " + e.getOriginalMessage(), e);
         }
-        return new Tokenizer(root, file.toString());
+        if (root == null || !root.isObject()) {
+            throw new TokenizerException(source + " must hold a JSON object");
+        }
+        return new Tokenizer(root, source);
     }
 
     private static boolean readNormalizer(JsonNode normalizer, String source) {
