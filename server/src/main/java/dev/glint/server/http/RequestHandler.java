@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBufInputStream;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -14,6 +15,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
@@ -142,11 +145,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private JsonNode body(FullHttpRequest request) {
         JsonNode body;
-        try {
-            body = Responses.JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
+        try (InputStream in = new ByteBufInputStream(request.content().duplicate())) {
+            body = Responses.JSON.readTree(in);
         } catch (JsonProcessingException e) {
-            throw ApiException.badRequest(null, "the request body is not valid JSON: " + e.getOriginalMessage()
+            throw ApiException.badRequest(null, "the request body is not valid JSON (UTF-8): " + e.getOriginalMessage()
                     + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+        } catch (IOException e) {
+            throw ApiException.badRequest(null, "the request body cannot be read: " + e.getMessage());
         }
         if (body == null || !body.isObject()) {
             throw ApiException.badRequest(null, "the request body must be a JSON object");

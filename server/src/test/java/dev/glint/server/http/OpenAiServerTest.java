@@ -171,6 +171,11 @@ class OpenAiServerTest {
         String hello = "{\"model\":\"glm-nano\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]";
         assertError(post("/v1/chat/completions", "{\"messages\": [", KEY), 400, "not valid JSON");
         assertError(post("/v1/chat/completions", hello + ",\"temperature\":\"hot\"}", KEY), 400, "temperature");
+        HttpResponse<String> invalidUtf8 = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
+                .header("Authorization", "Bearer " + KEY)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[]{'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '(', '"', '}'})).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(invalidUtf8, 400, "UTF-8");
         assertError(post("/v1/chat/completions", hello + ",\"max_tokens\":5000}", KEY), 400, "5000", "2048");
         assertError(post("/v1/chat/completions", "{\"model\":\"gpt-9\",\"messages\":[]}", KEY), 404, "gpt-9");
         assertError(post("/v1/chat/completions", hello + "}", null), 401);
