@@ -32,8 +32,8 @@ public final class Tokenizer {
     private final String[] tokenOfId;
     private final Map<String, Integer> idOfToken;
     private final Map<Integer, AddedToken> addedById = new HashMap<>();
-    private final Pattern addedPattern;
-    private final List<AddedToken> added;
+    /** Added tokens by their first character, longest first. */
+    private final Map<Character, List<AddedToken>> addedByFirstChar = new HashMap<>();
     private final List<Pattern> splits;
     private final boolean nfc;
     private final boolean addPrefixSpace;
@@ -59,7 +59,7 @@ public final class Tokenizer {
             }
             ranks.putIfAbsent(key, rank);
         }
-        added = new ArrayList<>();
+        List<AddedToken> added = new ArrayList<>();
         for (JsonNode token : root.path("added_tokens")) {
             AddedToken t = new AddedToken(token.path("id").asInt(), token.path("content").asText(),
                     token.path("single_word").asBoolean(false), token.path("lstrip").asBoolean(false),
@@ -71,10 +71,9 @@ public final class Tokenizer {
         int size = idOfToken.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         tokenOfId = new String[size];
         idOfToken.forEach((token, id) -> tokenOfId[id] = token);
-        addedPattern = added.isEmpty() ? null : Pattern.compile(added.stream()
+        added.stream().filter(t -> !t.content().isEmpty())
                 .sorted(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed())
-                .map(t -> Pattern.quote(t.content()))
-                .reduce((a, b) -> a + "|" + b).orElseThrow());
+                .forEach(t -> addedByFirstChar.computeIfAbsent(t.content().charAt(0), c -> new ArrayList<>()).add(t));
         nfc = readNormalizer(root.path("normalizer"), source);
         splits = new ArrayList<>();
         boolean[] prefixSpace = {false};
@@ -184,37 +183,45 @@ public final class Tokenizer {
     public int[] encode(String text) {
         List<Integer> ids = new ArrayList<>();
         int start = 0;
-        if (addedPattern != null) {
-            Matcher m = addedPattern.matcher(text);
-            while (m.find()) {
-                AddedToken token = addedToken(m.group());
-                int from = m.start();
-                int to = m.end();
-                if (token.singleWord() && (isWordChar(text, from - 1) || isWordChar(text, to))) {
-                    continue;
-                }
-                if (token.lstrip()) {
-                    while (from > start && Character.isWhitespace(text.charAt(from - 1))) {
-                        from--;
-                    }
-                }
-                if (token.rstrip()) {
-                    while (to < text.length() && Character.isWhitespace(text.charAt(to))) {
-                        to++;
-                    }
-                }
-                encodeOrdinary(text.substring(start, from), ids);
-                ids.add(token.id());
-                start = to;
-                m.region(to, text.length());
+        int from = 0;
+        while (from < text.length()) {
+            AddedToken token = addedTokenAt(text, from);
+            if (token == null || token.singleWord() && (isWordChar(text, from - 1) || isWordChar(text, from + token.content().length()))) {
+                from++;
+                continue;
             }
+            int begin = from;
+            int end = from + token.content().length();
+            if (token.lstrip()) {
+                while (begin > start && Character.isWhitespace(text.charAt(begin - 1))) {
+                    begin--;
+                }
+            }
+            if (token.rstrip()) {
+                while (end < text.length() && Character.isWhitespace(text.charAt(end))) {
+                    end++;
+                }
+            }
+            encodeOrdinary(text.substring(start, begin), ids);
+            ids.add(token.id());
+            start = end;
+            from = end;
         }
         encodeOrdinary(text.substring(start), ids);
         return ids.stream().mapToInt(Integer::intValue).toArray();
     }
 
-    private AddedToken addedToken(String content) {
-        return addedById.get(idOfToken.get(content));
+    /** The longest added token at {@code at}; only tokens starting with the character there are tried. */
+    private AddedToken addedTokenAt(String text, int at) {
+        List<AddedToken> candidates = addedByFirstChar.get(text.charAt(at));
+        if (candidates != null) {
+            for (AddedToken token : candidates) {
+                if (text.startsWith(token.content(), at)) {
+                    return token;
+                }
+            }
+        }
+        return null;
     }
 
     private static boolean isWordChar(String text, int at) {
