@@ -2,6 +2,8 @@ package dev.glint.engine.text.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.engine.text.chat.ChatTemplate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +53,28 @@ class GlmNanoTokenizerTest {
             }
         }
         assertTrue(wrong.isEmpty(), wrong.size() + " mismatches; first: " + wrong.stream().limit(2).toList());
+    }
+
+    @Test
+    void everyEvalConversationRendersAndTokenizesToItsPromptIds() throws IOException {
+        ChatTemplate template = ChatTemplate.load(GLM_NANO);
+        ObjectMapper json = new ObjectMapper();
+        List<String> wrong = new ArrayList<>();
+        for (JsonNode item : items) {
+            ObjectNode request = json.createObjectNode();
+            request.set("messages", item.get("messages"));
+            if (item.hasNonNull("tools")) {
+                request.set("tools", item.get("tools"));
+            }
+            if (item.hasNonNull("enable_thinking")) {
+                request.putObject("chat_template_kwargs").put("enable_thinking", item.get("enable_thinking").asBoolean());
+            }
+            int[] actual = tokenizer.encode(template.apply(request).text());
+            if (!Arrays.equals(ids(item.get("prompt_ids")), actual)) {
+                wrong.add("item " + item.get("id") + " gives " + Arrays.toString(actual));
+            }
+        }
+        assertTrue(wrong.isEmpty(), wrong.size() + " of " + items.size() + " differ; first: " + wrong.stream().limit(2).toList());
     }
 
     @Test
