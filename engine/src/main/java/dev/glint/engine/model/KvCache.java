@@ -37,6 +37,11 @@ public final class KvCache implements AutoCloseable {
         return 2L * 4 * config.kvDim() * config.numHiddenLayers();
     }
 
+    /** Bytes this cache holds off-heap. */
+    public long bytes() {
+        return 2L * 4 * capacity * kvDim * keys.length;
+    }
+
     public int length() {
         return length;
     }

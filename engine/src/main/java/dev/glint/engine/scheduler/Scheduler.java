@@ -24,7 +24,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Scheduler implements AutoCloseable {
 
     /** Counters for health and metrics endpoints; read from any thread. */
-    public record Stats(int running, int waiting, long promptTokens, long generatedTokens, long steps) {
+    public record Stats(int running, int waiting, long promptTokens, long generatedTokens, long steps, long kvBytes) {
     }
 
     /** A submitted request; cancelling it ends its sequence within one step and frees its KV cache. */
@@ -49,6 +49,7 @@ public final class Scheduler implements AutoCloseable {
     private volatile boolean aborting;
     private volatile int runningCount;
     private volatile int waitingCount;
+    private volatile long kvBytes;
     private final AtomicLong promptTokens = new AtomicLong();
     private final AtomicLong generatedTokens = new AtomicLong();
     private final AtomicLong steps = new AtomicLong();
@@ -74,7 +75,7 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(runningCount, waitingCount, promptTokens.get(), generatedTokens.get(), steps.get());
+        return new Stats(runningCount, waitingCount, promptTokens.get(), generatedTokens.get(), steps.get(), kvBytes);
     }
 
     /**
@@ -151,6 +152,7 @@ public final class Scheduler implements AutoCloseable {
         }
         runningCount = running.size();
         waitingCount = waiting.size();
+        kvBytes = running.stream().mapToLong(sequence -> sequence.cache.bytes()).sum();
     }
 
     private void dropCancelled() {

@@ -37,11 +37,14 @@ final class ChatCompletion {
     private final long created = System.currentTimeMillis() / 1000;
     private final List<Choice> choices = new ArrayList<>();
     private final List<Scheduler.Ticket> tickets = new ArrayList<>();
+    private final Metrics metrics;
+    private final long arrived = System.nanoTime();
     private int promptTokens;
     private int finished;
 
-    private ChatCompletion(ServedModel served, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body) {
+    private ChatCompletion(ServedModel served, Metrics metrics, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body) {
         this.served = served;
+        this.metrics = metrics;
         this.ctx = ctx;
         this.keepAlive = keepAlive;
         this.params = GenerationParams.parse(body, served.defaults());
@@ -54,8 +57,8 @@ final class ChatCompletion {
         this.tools = "none".equals(toolChoice) ? null : body.get("tools");
     }
 
-    static void handle(ServedModel served, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body) {
-        new ChatCompletion(served, ctx, keepAlive, body).start();
+    static void handle(ServedModel served, Metrics metrics, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body) {
+        new ChatCompletion(served, metrics, ctx, keepAlive, body).start();
     }
 
     /** auto and none are honoured; forcing a call needs constrained decoding, which Glint does not have yet. */
@@ -196,6 +199,7 @@ final class ChatCompletion {
         String finishReason;
         int generated;
         boolean failed;
+        long lastToken;
 
         Choice(int index) {
             this.index = index;
@@ -203,6 +207,13 @@ final class ChatCompletion {
 
         @Override
         public boolean onToken(int token) {
+            long now = System.nanoTime();
+            if (lastToken == 0) {
+                metrics.firstToken(now - arrived);
+            } else {
+                metrics.nextToken(now - lastToken);
+            }
+            lastToken = now;
             if (served.stopIds().contains(token)) {
                 return true;
             }

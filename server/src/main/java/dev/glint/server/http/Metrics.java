@@ -3,13 +3,28 @@ package dev.glint.server.http;
 import dev.glint.engine.scheduler.Scheduler;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 
-/** Prometheus text-format counters of the server and its scheduler. */
+/** Prometheus text-format counters and latency histograms of the server and its scheduler. */
 final class Metrics {
     private final AtomicLong requests = new AtomicLong();
+    private final Histogram timeToFirstToken = new Histogram("glint_time_to_first_token_seconds",
+            "Seconds from a request's arrival to its first generated token.",
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
+    private final Histogram interTokenLatency = new Histogram("glint_inter_token_latency_seconds",
+            "Seconds between consecutive tokens of a sequence.",
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1);
 
     void requestStarted() {
         requests.incrementAndGet();
+    }
+
+    void firstToken(long nanos) {
+        timeToFirstToken.observe(nanos / 1e9);
+    }
+
+    void nextToken(long nanos) {
+        interTokenLatency.observe(nanos / 1e9);
     }
 
     String render(ServedModel served) {
@@ -21,6 +36,9 @@ final class Metrics {
         metric(out, "glint_prompt_tokens_total", "counter", "Prompt tokens prefilled.", stats.promptTokens());
         metric(out, "glint_generation_tokens_total", "counter", "Tokens generated.", stats.generatedTokens());
         metric(out, "glint_engine_steps_total", "counter", "Forward steps of the engine loop.", stats.steps());
+        metric(out, "glint_kv_cache_bytes", "gauge", "Bytes held by the KV caches of running sequences.", stats.kvBytes());
+        timeToFirstToken.render(out);
+        interTokenLatency.render(out);
         return out.toString();
     }
 
@@ -28,5 +46,43 @@ final class Metrics {
         out.append("# HELP ").append(name).append(' ').append(help).append('\n');
         out.append("# TYPE ").append(name).append(' ').append(type).append('\n');
         out.append(name).append(' ').append(value).append('\n');
+    }
+
+    /** A Prometheus histogram: cumulative counts per upper bound, a sum and a count. */
+    private static final class Histogram {
+        private final String name;
+        private final String help;
+        private final double[] bounds;
+        private final AtomicLongArray counts;
+        private final AtomicLong sumMicros = new AtomicLong();
+        private final AtomicLong count = new AtomicLong();
+
+        Histogram(String name, String help, double... bounds) {
+            this.name = name;
+            this.help = help;
+            this.bounds = bounds;
+            this.counts = new AtomicLongArray(bounds.length);
+        }
+
+        void observe(double seconds) {
+            for (int i = 0; i < bounds.length; i++) {
+                if (seconds <= bounds[i]) {
+                    counts.incrementAndGet(i);
+                }
+            }
+            sumMicros.addAndGet(Math.round(seconds * 1e6));
+            count.incrementAndGet();
+        }
+
+        void render(StringBuilder out) {
+            out.append("# HELP ").append(name).append(' ').append(help).append('\n');
+            out.append("# TYPE ").append(name).append(" histogram\n");
+            for (int i = 0; i < bounds.length; i++) {
+                out.append(name).append("_bucket{le=\"").append(bounds[i]).append("\"} ").append(counts.get(i)).append('\n');
+            }
+            out.append(name).append("_bucket{le=\"+Inf\"} ").append(count.get()).append('\n');
+            out.append(name).append("_sum ").append(sumMicros.get() / 1e6).append('\n');
+            out.append(name).append("_count ").append(count.get()).append('\n');
+        }
     }
 }

@@ -76,7 +76,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 requireMethod(method, HttpMethod.POST);
                 refuseWhileDraining();
                 metrics.requestStarted();
-                ChatCompletion.handle(served, ctx, keepAlive, body(request));
+                ChatCompletion.handle(served, metrics, ctx, keepAlive, body(request));
             }
             case "/tokenize" -> {
                 requireMethod(method, HttpMethod.POST);

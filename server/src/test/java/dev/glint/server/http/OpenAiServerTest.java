@@ -229,6 +229,9 @@ class OpenAiServerTest {
                     .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString()).body();
         }
         assertTrue(metrics.contains("glint_requests_running 0\n"), "cancelled streams free their slots:\n" + metrics);
+        assertTrue(metrics.contains("glint_kv_cache_bytes 0\n"), "and their KV caches:\n" + metrics);
+        assertTrue(metrics.matches("(?s).*glint_time_to_first_token_seconds_count [1-9][0-9]*\n.*"), metrics);
+        assertTrue(metrics.matches("(?s).*glint_inter_token_latency_seconds_count [1-9][0-9]*\n.*"), metrics);
         assertEquals("glm-nano", client.models().list().data().getFirst().id());
     }
 
