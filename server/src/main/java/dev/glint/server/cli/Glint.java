@@ -23,6 +23,7 @@ import java.util.List;
                 InfoCommand.class,
                 SynthCommand.class,
                 ServeCommand.class,
+                LoadCommand.class,
                 ChatCommand.class,
                 TextCommands.Tokenize.class,
                 TextCommands.Detokenize.class,
