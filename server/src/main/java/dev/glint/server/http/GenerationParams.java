@@ -48,5 +48,8 @@ record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String>
 
     /** What a request that says nothing gets: the model's generation_config.json values and a max_tokens default. */
     record GenerationDefaults(double temperature, double topP, Integer maxTokens) {
+        GenerationDefaults withMaxTokens(Integer tokens) {
+            return new GenerationDefaults(temperature, topP, tokens);
+        }
     }
 }

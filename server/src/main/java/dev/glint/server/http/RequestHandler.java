@@ -76,7 +76,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 requireMethod(method, HttpMethod.POST);
                 refuseWhileDraining();
                 metrics.requestStarted();
-                ChatCompletion.handle(served, metrics, ctx, keepAlive, body(request));
+                Completion.chat(served, metrics, ctx, keepAlive, body(request));
+            }
+            case "/v1/completions", "/completions" -> {
+                requireMethod(method, HttpMethod.POST);
+                refuseWhileDraining();
+                metrics.requestStarted();
+                Completion.text(served, metrics, ctx, keepAlive, body(request));
             }
             case "/tokenize" -> {
                 requireMethod(method, HttpMethod.POST);

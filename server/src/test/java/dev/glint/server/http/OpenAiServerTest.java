@@ -15,6 +15,7 @@ import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import com.openai.models.chat.completions.ChatCompletionMessage;
 import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
+import com.openai.models.completions.CompletionCreateParams;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -146,6 +147,21 @@ class OpenAiServerTest {
         ChatCompletion cut = client.chat().completions().create(ask("Which city is the capital of Brazil?", false).maxCompletionTokens(3).build());
         assertEquals(ChatCompletion.Choice.FinishReason.LENGTH, cut.choices().getFirst().finishReason());
         assertEquals(3, cut.usage().orElseThrow().completionTokens());
+    }
+
+    @Test
+    void textCompletionsReturnRawTextUpToAStopString() {
+        String prompt = "[gMASK]<sop><|user|>\nName the capital of India.<|assistant|>";
+        com.openai.models.completions.Completion raw = client.completions().create(CompletionCreateParams.builder()
+                .model("glm-nano").prompt(prompt).maxTokens(100).temperature(0.0).build());
+        assertEquals("\n<think>The user asks about India. I recall that its capital is New Delhi.</think>\nThe capital of India is New Delhi.",
+                raw.choices().getFirst().text());
+        com.openai.models.completions.Completion stopped = client.completions().create(CompletionCreateParams.builder()
+                .model("glm-nano").prompt(prompt).maxTokens(100).temperature(0.0).stop("</think>").build());
+        assertEquals("\n<think>The user asks about India. I recall that its capital is New Delhi.", stopped.choices().getFirst().text());
+        com.openai.models.completions.Completion defaulted = client.completions().create(CompletionCreateParams.builder()
+                .model("glm-nano").prompt(prompt).temperature(0.0).build());
+        assertEquals(16, defaulted.usage().orElseThrow().completionTokens(), "legacy completions default to 16 tokens");
     }
 
     private static HttpResponse<String> post(String path, String body, String key) throws IOException, InterruptedException {

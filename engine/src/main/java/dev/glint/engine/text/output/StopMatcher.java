@@ -7,17 +7,17 @@ import java.util.List;
  * the start of a stop string is held back until it is known not to be one. The stop string itself is not
  * passed on.
  */
-final class StopMatcher {
+public final class StopMatcher {
     private final List<String> stops;
     private final StringBuilder held = new StringBuilder();
     private String matched;
 
-    StopMatcher(List<String> stops) {
+    public StopMatcher(List<String> stops) {
         this.stops = stops.stream().filter(s -> !s.isEmpty()).toList();
     }
 
     /** The part of the text seen so far that is certainly output; after a match, the text before the stop. */
-    String accept(String piece) {
+    public String accept(String piece) {
         if (matched != null) {
             return "";
         }
@@ -42,14 +42,14 @@ final class StopMatcher {
     }
 
     /** The text held back as a possible stop start, once the output has ended. */
-    String flush() {
+    public String flush() {
         String out = held.toString();
         held.setLength(0);
         return out;
     }
 
     /** The stop string that ended the output, or null. */
-    String matched() {
+    public String matched() {
         return matched;
     }
 

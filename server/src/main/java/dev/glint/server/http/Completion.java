@@ -12,6 +12,7 @@ import dev.glint.engine.text.chat.ChatPrompt;
 import dev.glint.engine.text.chat.ChatRequestException;
 import dev.glint.engine.text.output.GlmOutputParser;
 import dev.glint.engine.text.output.OutputEvent;
+import dev.glint.engine.text.output.StopMatcher;
 import dev.glint.engine.text.output.ToolCall;
 import dev.glint.engine.text.tokenizer.StreamingDecoder;
 import io.netty.channel.ChannelHandlerContext;
@@ -22,43 +23,62 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * One /v1/chat/completions request: the model's chat template turns the messages into token ids, {@code n}
- * sequences go to the scheduler, and each sequence's tokens come back through the GLM output parser as content,
- * reasoning and tool calls — streamed as OpenAI chunks or gathered into one response.
+ * One /v1/chat/completions or /v1/completions request: the prompt becomes token ids (through the model's chat
+ * template for chat), {@code n} sequences go to the scheduler, and each sequence's text comes back — for chat through
+ * the GLM output parser as content, reasoning and tool calls, for completions as raw text up to a stop string —
+ * streamed as OpenAI chunks or gathered into one response.
  */
-final class ChatCompletion {
+final class Completion {
     private final ServedModel served;
+    private final Metrics metrics;
     private final ChannelHandlerContext ctx;
     private final boolean keepAlive;
+    private final boolean chat;
     private final GenerationParams params;
-    private final ChatPrompt prompt;
+    private final int[] promptIds;
+    private final boolean startsInReasoning;
     private final JsonNode tools;
-    private final String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+    private final String id;
     private final long created = System.currentTimeMillis() / 1000;
+    private final long arrived = System.nanoTime();
     private final List<Choice> choices = new ArrayList<>();
     private final List<Scheduler.Ticket> tickets = new ArrayList<>();
-    private final Metrics metrics;
-    private final long arrived = System.nanoTime();
-    private int promptTokens;
     private int finished;
 
-    private ChatCompletion(ServedModel served, Metrics metrics, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body) {
+    private Completion(ServedModel served, Metrics metrics, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body,
+                       boolean chat) {
         this.served = served;
         this.metrics = metrics;
         this.ctx = ctx;
         this.keepAlive = keepAlive;
-        this.params = GenerationParams.parse(body, served.defaults());
-        String toolChoice = toolChoice(body.get("tool_choice"));
-        try {
-            this.prompt = served.template().apply(body);
-        } catch (ChatRequestException e) {
-            throw ApiException.badRequest("messages", e.getMessage());
+        this.chat = chat;
+        // OpenAI's legacy completions default to 16 tokens; chat defaults to what the context leaves.
+        this.params = GenerationParams.parse(body, chat ? served.defaults() : served.defaults().withMaxTokens(16));
+        this.id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
+        if (chat) {
+            String toolChoice = toolChoice(body.get("tool_choice"));
+            ChatPrompt prompt;
+            try {
+                prompt = served.template().apply(body);
+            } catch (ChatRequestException e) {
+                throw ApiException.badRequest("messages", e.getMessage());
+            }
+            this.promptIds = served.tokenizer().encode(prompt.text());
+            this.startsInReasoning = prompt.startsInReasoning();
+            this.tools = "none".equals(toolChoice) ? null : body.get("tools");
+        } else {
+            this.promptIds = rawPrompt(body, served);
+            this.startsInReasoning = false;
+            this.tools = null;
         }
-        this.tools = "none".equals(toolChoice) ? null : body.get("tools");
     }
 
-    static void handle(ServedModel served, Metrics metrics, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body) {
-        new ChatCompletion(served, metrics, ctx, keepAlive, body).start();
+    static void chat(ServedModel served, Metrics metrics, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body) {
+        new Completion(served, metrics, ctx, keepAlive, body, true).start();
+    }
+
+    static void text(ServedModel served, Metrics metrics, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body) {
+        new Completion(served, metrics, ctx, keepAlive, body, false).start();
     }
 
     /** auto and none are honoured; forcing a call needs constrained decoding, which Glint does not have yet. */
@@ -72,19 +92,40 @@ final class ChatCompletion {
         throw ApiException.badRequest("tool_choice", "tool_choice " + choice + " is not supported yet; use \"auto\" or \"none\"");
     }
 
+    /** /v1/completions takes the prompt as text or as token ids; echo and suffix are not supported. */
+    private static int[] rawPrompt(JsonNode body, ServedModel served) {
+        RequestFields f = new RequestFields(body);
+        if (f.bool("echo", false) || f.has("suffix")) {
+            throw ApiException.badRequest(f.has("suffix") ? "suffix" : "echo", "echo and suffix are not supported");
+        }
+        JsonNode prompt = body.get("prompt");
+        if (prompt != null && prompt.isTextual() && !prompt.textValue().isEmpty()) {
+            return served.tokenizer().encode(prompt.textValue());
+        }
+        if (prompt != null && prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isIntegralNumber()) {
+            int[] ids = new int[prompt.size()];
+            for (int i = 0; i < ids.length; i++) {
+                JsonNode token = prompt.get(i);
+                if (!token.isIntegralNumber() || token.intValue() < 0 || token.intValue() >= served.tokenizer().vocabSize()) {
+                    throw ApiException.badRequest("prompt", "prompt[" + i + "] = " + token + " is not a token id of this model");
+                }
+                ids[i] = token.intValue();
+            }
+            return ids;
+        }
+        throw ApiException.badRequest("prompt", "'prompt' must be a non-empty string or a list of token ids");
+    }
+
     private void start() {
-        int[] ids = served.tokenizer().encode(prompt.text());
-        promptTokens = ids.length;
-        int maxTokens = served.maxTokens(params.maxTokens(), ids.length);
+        int maxTokens = served.maxTokens(params.maxTokens(), promptIds.length);
         if (params.stream()) {
             Responses.startEvents(ctx);
         }
         for (int i = 0; i < params.n(); i++) {
             Choice choice = new Choice(i);
             choices.add(choice);
-            if (params.stream()) {
-                ObjectNode delta = Responses.JSON.createObjectNode().put("role", "assistant").put("content", "");
-                chunk(i, delta, null);
+            if (params.stream() && chat) {
+                chunk(i, Responses.JSON.createObjectNode().put("role", "assistant").put("content", ""), null);
             }
         }
         try {
@@ -93,7 +134,7 @@ final class ChatCompletion {
                 SamplingParams seeded = new SamplingParams(sampling.temperature(), sampling.topK(), sampling.topP(),
                         sampling.minP(), sampling.seed() + choice.index, sampling.presencePenalty(),
                         sampling.frequencyPenalty(), sampling.repetitionPenalty());
-                tickets.add(served.scheduler().submit(new GenerationRequest(ids, maxTokens, seeded, served.stopIds()), choice));
+                tickets.add(served.scheduler().submit(new GenerationRequest(promptIds, maxTokens, seeded, served.stopIds()), choice));
             }
         } catch (RuntimeException e) {
             tickets.forEach(Scheduler.Ticket::cancel);
@@ -115,11 +156,16 @@ final class ChatCompletion {
         };
     }
 
+    /** A streamed piece of one choice: a chat delta, or for completions the delta's text. */
     private void chunk(int index, ObjectNode delta, String finishReason) {
-        ObjectNode chunk = envelope("chat.completion.chunk");
+        ObjectNode chunk = envelope(chat ? "chat.completion.chunk" : "text_completion");
         ObjectNode choice = chunk.putArray("choices").addObject();
         choice.put("index", index);
-        choice.set("delta", delta);
+        if (chat) {
+            choice.set("delta", delta);
+        } else {
+            choice.put("text", delta.path("content").asText(""));
+        }
         choice.putNull("logprobs");
         choice.put("finish_reason", finishReason);
         Responses.event(ctx, chunk.toString());
@@ -137,9 +183,9 @@ final class ChatCompletion {
     private ObjectNode usage() {
         int completion = choices.stream().mapToInt(c -> c.generated).sum();
         ObjectNode usage = Responses.JSON.createObjectNode();
-        usage.put("prompt_tokens", promptTokens);
+        usage.put("prompt_tokens", promptIds.length);
         usage.put("completion_tokens", completion);
-        usage.put("total_tokens", promptTokens + completion);
+        usage.put("total_tokens", promptIds.length + completion);
         usage.putObject("prompt_tokens_details").put("cached_tokens", 0);
         return usage;
     }
@@ -150,7 +196,7 @@ final class ChatCompletion {
         }
         if (params.stream()) {
             if (params.includeUsage()) {
-                ObjectNode last = envelope("chat.completion.chunk");
+                ObjectNode last = envelope(chat ? "chat.completion.chunk" : "text_completion");
                 last.putArray("choices");
                 last.set("usage", usage());
                 Responses.event(ctx, last.toString());
@@ -158,20 +204,15 @@ final class ChatCompletion {
             Responses.endEvents(ctx, keepAlive);
             return;
         }
-        ObjectNode response = envelope("chat.completion");
+        ObjectNode response = envelope(chat ? "chat.completion" : "text_completion");
         ArrayNode array = response.putArray("choices");
         for (Choice choice : choices) {
             ObjectNode node = array.addObject();
             node.put("index", choice.index);
-            ObjectNode message = node.putObject("message");
-            message.put("role", "assistant");
-            message.put("content", choice.toolCalls.isEmpty() || !choice.content.isEmpty() ? choice.content.toString() : null);
-            if (choice.reasoning != null) {
-                message.put("reasoning_content", choice.reasoning.toString());
-            }
-            if (!choice.toolCalls.isEmpty()) {
-                ArrayNode calls = message.putArray("tool_calls");
-                choice.toolCalls.forEach(call -> calls.add(toolCallJson(call)));
+            if (chat) {
+                node.set("message", choice.message());
+            } else {
+                node.put("text", choice.content.toString());
             }
             node.putNull("logprobs");
             node.put("finish_reason", choice.finishReason);
@@ -195,7 +236,8 @@ final class ChatCompletion {
         StringBuilder reasoning;
         final List<ToolCall> toolCalls = new ArrayList<>();
         final StreamingDecoder text = served.textStream();
-        final GlmOutputParser parser = new GlmOutputParser(tools, prompt.startsInReasoning(), params.stop());
+        final Output output = chat ? new ChatOutput(new GlmOutputParser(tools, startsInReasoning, params.stop()))
+                : new TextOutput(new StopMatcher(params.stop()));
         String finishReason;
         int generated;
         boolean failed;
@@ -217,8 +259,8 @@ final class ChatCompletion {
             if (served.stopIds().contains(token)) {
                 return true;
             }
-            take(parser.feed(text.next(token)));
-            return !parser.stopped();
+            take(output.feed(text.next(token)));
+            return !output.stopped();
         }
 
         @Override
@@ -227,8 +269,8 @@ final class ChatCompletion {
             if (reason == FinishReason.CANCELLED) {
                 return;
             }
-            take(parser.feed(text.flush()));
-            take(parser.finish());
+            take(output.feed(text.flush()));
+            take(output.finish());
             finishReason = !toolCalls.isEmpty() ? "tool_calls" : reason == FinishReason.LENGTH ? "length" : "stop";
             if (params.stream()) {
                 chunk(index, Responses.JSON.createObjectNode(), finishReason);
@@ -251,6 +293,20 @@ final class ChatCompletion {
             } else {
                 Responses.error(ctx, api, false);
             }
+        }
+
+        ObjectNode message() {
+            ObjectNode message = Responses.JSON.createObjectNode();
+            message.put("role", "assistant");
+            message.put("content", toolCalls.isEmpty() || !content.isEmpty() ? content.toString() : null);
+            if (reasoning != null) {
+                message.put("reasoning_content", reasoning.toString());
+            }
+            if (!toolCalls.isEmpty()) {
+                ArrayNode calls = message.putArray("tool_calls");
+                toolCalls.forEach(call -> calls.add(toolCallJson(call)));
+            }
+            return message;
         }
 
         private void take(List<OutputEvent> events) {
@@ -279,6 +335,53 @@ final class ChatCompletion {
                     chunk(index, delta, null);
                 }
             }
+        }
+    }
+
+    /** How a choice's text becomes output events: GLM's parser for chat, stop strings only for completions. */
+    private sealed interface Output permits ChatOutput, TextOutput {
+        List<OutputEvent> feed(String piece);
+
+        List<OutputEvent> finish();
+
+        boolean stopped();
+    }
+
+    private record ChatOutput(GlmOutputParser parser) implements Output {
+        @Override
+        public List<OutputEvent> feed(String piece) {
+            return parser.feed(piece);
+        }
+
+        @Override
+        public List<OutputEvent> finish() {
+            return parser.finish();
+        }
+
+        @Override
+        public boolean stopped() {
+            return parser.stopped();
+        }
+    }
+
+    private record TextOutput(StopMatcher stops) implements Output {
+        @Override
+        public List<OutputEvent> feed(String piece) {
+            return content(stops.accept(piece));
+        }
+
+        @Override
+        public List<OutputEvent> finish() {
+            return stops.matched() == null ? content(stops.flush()) : List.of();
+        }
+
+        @Override
+        public boolean stopped() {
+            return stops.matched() != null;
+        }
+
+        private static List<OutputEvent> content(String text) {
+            return text.isEmpty() ? List.of() : List.of(new OutputEvent.ContentDelta(text));
         }
     }
 }
