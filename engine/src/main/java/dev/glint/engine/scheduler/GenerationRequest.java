@@ -4,8 +4,16 @@ import dev.glint.engine.sampling.SamplingParams;
 
 import java.util.Set;
 
-/** A prompt as token ids and how to continue it; a stop id ends the generation and is reported like any token. */
-public record GenerationRequest(int[] prompt, int maxTokens, SamplingParams sampling, Set<Integer> stopIds) {
+/**
+ * A prompt as token ids and how to continue it; a stop id ends the generation and is reported like any token.
+ * {@code logprobs} asks for that many alternatives' log-probabilities with each token (0 for the token's own only),
+ * or none when negative.
+ */
+public record GenerationRequest(int[] prompt, int maxTokens, SamplingParams sampling, Set<Integer> stopIds, int logprobs) {
+    public GenerationRequest(int[] prompt, int maxTokens, SamplingParams sampling, Set<Integer> stopIds) {
+        this(prompt, maxTokens, sampling, stopIds, -1);
+    }
+
     public GenerationRequest {
         if (prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty: generation needs at least one token");

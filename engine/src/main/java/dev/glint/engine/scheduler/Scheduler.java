@@ -205,8 +205,11 @@ public final class Scheduler implements AutoCloseable {
             if (!sequence.prefilled()) {
                 continue;
             }
-            int next = sequence.sampler.sample(logits.get(i), vocab);
-            TokenSink.FinishReason finish = sequence.accept(next);
+            float[] positionLogits = logits.get(i);
+            int top = sequence.request.logprobs();
+            float[] raw = top >= 0 ? positionLogits.clone() : null;
+            int next = sequence.sampler.sample(positionLogits, vocab);
+            TokenSink.FinishReason finish = sequence.accept(next, raw == null ? null : TokenLogprobs.of(raw, vocab, next, top));
             if (finish != null) {
                 running.remove(sequence);
                 sequence.finish(finish);
@@ -279,13 +282,13 @@ public final class Scheduler implements AutoCloseable {
         }
 
         /** Records a sampled token; returns why the sequence ends, or null to go on. */
-        TokenSink.FinishReason accept(int token) {
+        TokenSink.FinishReason accept(int token, TokenLogprobs logprobs) {
             last = token;
             generated++;
             generatedTokens.incrementAndGet();
             boolean goOn;
             try {
-                goOn = sink.onToken(token);
+                goOn = sink.onToken(token, logprobs);
             } catch (RuntimeException e) {
                 ticket.cancel();
                 goOn = true;

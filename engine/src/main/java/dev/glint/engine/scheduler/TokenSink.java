@@ -5,8 +5,11 @@ package dev.glint.engine.scheduler;
  * {@link #onError}. Implementations must return quickly: they hold up every other sequence.
  */
 public interface TokenSink {
-    /** Takes the next token; returning false ends the sequence here with {@link FinishReason#STOP} (a stop string). */
-    boolean onToken(int id);
+    /**
+     * Takes the next token, with its log-probabilities when the request asked for them (else null); returning false
+     * ends the sequence here with {@link FinishReason#STOP} (a stop string).
+     */
+    boolean onToken(int id, TokenLogprobs logprobs);
 
     void onFinish(FinishReason reason, int promptTokens, int generatedTokens);
 

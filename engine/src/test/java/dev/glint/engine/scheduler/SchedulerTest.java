@@ -47,7 +47,7 @@ class SchedulerTest {
         final CompletableFuture<Outcome> done = new CompletableFuture<>();
 
         @Override
-        public boolean onToken(int id) {
+        public boolean onToken(int id, TokenLogprobs logprobs) {
             tokens.add(id);
             return true;
         }
@@ -102,8 +102,8 @@ class SchedulerTest {
         try (Scheduler scheduler = new Scheduler(model, 4, 2048, 512, 10)) {
             Collector cancelled = new Collector() {
                 @Override
-                public boolean onToken(int id) {
-                    super.onToken(id);
+                public boolean onToken(int id, TokenLogprobs logprobs) {
+                    super.onToken(id, logprobs);
                     if (tokens.size() == 3) {
                         throw new IllegalStateException("client went away");
                     }
@@ -127,8 +127,8 @@ class SchedulerTest {
         try (Scheduler scheduler = new Scheduler(model, 2, 2048, 512, 10)) {
             Collector collector = new Collector() {
                 @Override
-                public boolean onToken(int id) {
-                    super.onToken(id);
+                public boolean onToken(int id, TokenLogprobs logprobs) {
+                    super.onToken(id, logprobs);
                     return tokens.size() < 2;
                 }
             };
@@ -146,13 +146,13 @@ class SchedulerTest {
         Collector quick = new Collector();
         Collector slow = new Collector() {
             @Override
-            public boolean onToken(int id) {
+            public boolean onToken(int id, TokenLogprobs logprobs) {
                 try {
                     Thread.sleep(10);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                return super.onToken(id);
+                return super.onToken(id, logprobs);
             }
         };
         scheduler.submit(new GenerationRequest(prompt, 3, SamplingParams.greedy(), Set.of()), quick);
@@ -164,6 +164,36 @@ class SchedulerTest {
         assertTrue(cut.tokens().length < 2000, "cancelled after " + cut.tokens().length + " tokens");
         assertThrows(IllegalStateException.class,
                 () -> scheduler.submit(new GenerationRequest(prompt, 3, SamplingParams.greedy(), Set.of()), new Collector()));
+    }
+
+    @Test
+    void logprobsOfGreedyTokensAreTheBestOfADistribution() throws Exception {
+        try (Scheduler scheduler = new Scheduler(model, 2, 2048, 512, 10)) {
+            List<TokenLogprobs> seen = new ArrayList<>();
+            Collector collector = new Collector() {
+                @Override
+                public boolean onToken(int id, TokenLogprobs logprobs) {
+                    seen.add(logprobs);
+                    return super.onToken(id, logprobs);
+                }
+            };
+            scheduler.submit(new GenerationRequest(new int[]{1482, 1484, 1487, 10, 490, 1488}, 5, SamplingParams.greedy(), Set.of(), 3), collector);
+            Outcome outcome = collector.done.get(60, TimeUnit.SECONDS);
+            assertEquals(5, seen.size());
+            for (int i = 0; i < seen.size(); i++) {
+                TokenLogprobs lp = seen.get(i);
+                assertEquals(outcome.tokens()[i], lp.token());
+                assertEquals(lp.token(), lp.topTokens()[0], "greedy picks the most likely token");
+                assertEquals(lp.logprob(), lp.topLogprobs()[0], 0f);
+                assertTrue(lp.topLogprobs()[0] >= lp.topLogprobs()[1] && lp.topLogprobs()[1] >= lp.topLogprobs()[2]
+                        && lp.logprob() <= 0, Arrays.toString(lp.topLogprobs()));
+                double mass = 0;
+                for (float value : lp.topLogprobs()) {
+                    mass += Math.exp(value);
+                }
+                assertTrue(mass <= 1.0001, "three alternatives hold at most all the probability: " + mass);
+            }
+        }
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.glint.engine.sampling.SamplingParams;
 import dev.glint.engine.scheduler.GenerationRequest;
 import dev.glint.engine.scheduler.QueueFullException;
 import dev.glint.engine.scheduler.Scheduler;
+import dev.glint.engine.scheduler.TokenLogprobs;
 import dev.glint.engine.scheduler.TokenSink;
 import dev.glint.engine.text.chat.ChatPrompt;
 import dev.glint.engine.text.chat.ChatRequestException;
@@ -53,7 +54,7 @@ final class Completion {
         this.keepAlive = keepAlive;
         this.chat = chat;
         // OpenAI's legacy completions default to 16 tokens; chat defaults to what the context leaves.
-        this.params = GenerationParams.parse(body, chat ? served.defaults() : served.defaults().withMaxTokens(16));
+        this.params = GenerationParams.parse(body, chat ? served.defaults() : served.defaults().withMaxTokens(16), chat);
         this.id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         if (chat) {
             String toolChoice = toolChoice(body.get("tool_choice"));
@@ -134,7 +135,8 @@ final class Completion {
                 SamplingParams seeded = new SamplingParams(sampling.temperature(), sampling.topK(), sampling.topP(),
                         sampling.minP(), sampling.seed() + choice.index, sampling.presencePenalty(),
                         sampling.frequencyPenalty(), sampling.repetitionPenalty());
-                tickets.add(served.scheduler().submit(new GenerationRequest(promptIds, maxTokens, seeded, served.stopIds()), choice));
+                tickets.add(served.scheduler().submit(
+                        new GenerationRequest(promptIds, maxTokens, seeded, served.stopIds(), params.logprobs()), choice));
             }
         } catch (RuntimeException e) {
             tickets.forEach(Scheduler.Ticket::cancel);
@@ -156,8 +158,12 @@ final class Completion {
         };
     }
 
-    /** A streamed piece of one choice: a chat delta, or for completions the delta's text. */
+    /** A streamed piece of one choice: a chat delta, or for completions the delta's text, with new logprobs. */
     private void chunk(int index, ObjectNode delta, String finishReason) {
+        chunk(index, delta, finishReason, null);
+    }
+
+    private void chunk(int index, ObjectNode delta, String finishReason, Logprobs logprobs) {
         ObjectNode chunk = envelope(chat ? "chat.completion.chunk" : "text_completion");
         ObjectNode choice = chunk.putArray("choices").addObject();
         choice.put("index", index);
@@ -166,7 +172,7 @@ final class Completion {
         } else {
             choice.put("text", delta.path("content").asText(""));
         }
-        choice.putNull("logprobs");
+        choice.set("logprobs", logprobs == null ? null : logprobs.drain());
         choice.put("finish_reason", finishReason);
         Responses.event(ctx, chunk.toString());
     }
@@ -214,7 +220,7 @@ final class Completion {
             } else {
                 node.put("text", choice.content.toString());
             }
-            node.putNull("logprobs");
+            node.set("logprobs", choice.logprobs == null ? null : choice.logprobs.drain());
             node.put("finish_reason", choice.finishReason);
         }
         response.set("usage", usage());
@@ -238,6 +244,7 @@ final class Completion {
         final StreamingDecoder text = served.textStream();
         final Output output = chat ? new ChatOutput(new GlmOutputParser(tools, startsInReasoning, params.stop()))
                 : new TextOutput(new StopMatcher(params.stop()));
+        final Logprobs logprobs = params.logprobs() < 0 ? null : new Logprobs(served.tokenizer(), chat);
         String finishReason;
         int generated;
         boolean failed;
@@ -248,7 +255,7 @@ final class Completion {
         }
 
         @Override
-        public boolean onToken(int token) {
+        public boolean onToken(int token, TokenLogprobs tokenLogprobs) {
             long now = System.nanoTime();
             if (lastToken == 0) {
                 metrics.firstToken(now - arrived);
@@ -258,6 +265,9 @@ final class Completion {
             lastToken = now;
             if (served.stopIds().contains(token)) {
                 return true;
+            }
+            if (logprobs != null) {
+                logprobs.add(tokenLogprobs);
             }
             take(output.feed(text.next(token)));
             return !output.stopped();
@@ -273,7 +283,7 @@ final class Completion {
             take(output.finish());
             finishReason = !toolCalls.isEmpty() ? "tool_calls" : reason == FinishReason.LENGTH ? "length" : "stop";
             if (params.stream()) {
-                chunk(index, Responses.JSON.createObjectNode(), finishReason);
+                chunk(index, Responses.JSON.createObjectNode(), finishReason, logprobs);
             }
             complete();
         }
@@ -332,7 +342,7 @@ final class Completion {
                     }
                 }
                 if (params.stream()) {
-                    chunk(index, delta, null);
+                    chunk(index, delta, null, logprobs);
                 }
             }
         }

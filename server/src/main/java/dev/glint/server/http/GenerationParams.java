@@ -11,9 +11,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * names the field. Fields the server cannot honour are refused, not ignored.
  */
 record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String> stop, int n, boolean stream,
-                        boolean includeUsage) {
+                        boolean includeUsage, int logprobs) {
 
-    static GenerationParams parse(JsonNode body, GenerationDefaults defaults) {
+    /**
+     * Chat asks for log-probabilities with {@code logprobs: true} and {@code top_logprobs: 0..20}, legacy completions
+     * with {@code logprobs: 0..5}; -1 means none were asked for.
+     */
+    static GenerationParams parse(JsonNode body, GenerationDefaults defaults, boolean chat) {
         RequestFields f = new RequestFields(body);
         Integer maxTokens = defaults.maxTokens();
         for (String name : new String[]{"max_tokens", "max_completion_tokens"}) {
@@ -21,8 +25,16 @@ record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String>
                 maxTokens = f.integer(name, 0, 1, Integer.MAX_VALUE);
             }
         }
-        if (body.path("logprobs").asBoolean(false) || body.path("top_logprobs").asInt(0) > 0) {
-            throw ApiException.badRequest("logprobs", "logprobs are not supported by this server yet");
+        int logprobs;
+        if (chat) {
+            int top = f.integer("top_logprobs", 0, 0, 20);
+            boolean wanted = f.bool("logprobs", false);
+            if (f.has("top_logprobs") && !wanted) {
+                throw ApiException.badRequest("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+            }
+            logprobs = wanted ? top : -1;
+        } else {
+            logprobs = f.integer("logprobs", -1, 0, 5);
         }
         long seed = f.longInteger("seed", ThreadLocalRandom.current().nextLong());
         int topK = f.integer("top_k", 0, -1, Integer.MAX_VALUE);
@@ -43,7 +55,7 @@ record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String>
         JsonNode streamOptions = f.object("stream_options");
         boolean includeUsage = streamOptions != null && new RequestFields(streamOptions).bool("include_usage", false);
         return new GenerationParams(sampling, maxTokens, f.strings("stop"), f.integer("n", 1, 1, 16),
-                f.bool("stream", false), includeUsage);
+                f.bool("stream", false), includeUsage, logprobs);
     }
 
     /** What a request that says nothing gets: the model's generation_config.json values and a max_tokens default. */

@@ -150,6 +150,25 @@ class OpenAiServerTest {
     }
 
     @Test
+    void logprobsCoverEveryGeneratedTokenWithTheBestAlternatives() throws Exception {
+        ChatCompletion answer = client.chat().completions().create(ask("Which city is the capital of Brazil?", false)
+                .logprobs(true).topLogprobs(2L).build());
+        ChatCompletion.Choice choice = answer.choices().getFirst();
+        var entries = choice.logprobs().orElseThrow().content().orElseThrow();
+        assertEquals(answer.usage().orElseThrow().completionTokens() - 1, entries.size(), "every token but the stop id");
+        StringBuilder text = new StringBuilder();
+        for (var entry : entries) {
+            text.append(entry.token());
+            assertEquals(2, entry.topLogprobs().size());
+            assertEquals(entry.token(), entry.topLogprobs().getFirst().token(), "greedy takes the best alternative");
+            assertTrue(entry.logprob() <= 0 && entry.logprob() >= entry.topLogprobs().get(1).logprob(), entry.toString());
+        }
+        assertEquals(choice.message().content().orElse(""), text.toString().strip());
+        assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}],\"top_logprobs\":2}", KEY),
+                400, "logprobs");
+    }
+
+    @Test
     void textCompletionsReturnRawTextUpToAStopString() {
         String prompt = "[gMASK]<sop><|user|>\nName the capital of India.<|assistant|>";
         com.openai.models.completions.Completion raw = client.completions().create(CompletionCreateParams.builder()

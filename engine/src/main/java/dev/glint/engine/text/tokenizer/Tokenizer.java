@@ -175,6 +175,13 @@ public final class Tokenizer {
         return id >= 0 && id < tokenOfId.length ? tokenOfId[id] : null;
     }
 
+    /** The bytes token {@code id} stands for, which need not be whole UTF-8 characters. */
+    public byte[] bytes(int id) {
+        ByteLevel.ByteSink sink = new ByteLevel.ByteSink();
+        appendBytes(id, false, sink);
+        return sink.toArray();
+    }
+
     public boolean isSpecial(int id) {
         AddedToken t = addedById.get(id);
         return t != null && t.special();
