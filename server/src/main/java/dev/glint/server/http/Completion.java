@@ -39,6 +39,8 @@ final class Completion {
     private final int[] promptIds;
     private final boolean startsInReasoning;
     private final JsonNode tools;
+    /** Text put in the assistant's mouth before it generates: the opening of a call that tool_choice forces. */
+    private final String forced;
     private final String id;
     private final long created = System.currentTimeMillis() / 1000;
     private final long arrived = System.nanoTime();
@@ -57,20 +59,22 @@ final class Completion {
         this.params = GenerationParams.parse(body, chat ? served.defaults() : served.defaults().withMaxTokens(16), chat);
         this.id = (chat ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "");
         if (chat) {
-            String toolChoice = toolChoice(body.get("tool_choice"));
             ChatPrompt prompt;
             try {
                 prompt = served.template().apply(body);
             } catch (ChatRequestException e) {
                 throw ApiException.badRequest("messages", e.getMessage());
             }
-            this.promptIds = served.tokenizer().encode(prompt.text());
+            JsonNode choice = body.get("tool_choice");
+            this.tools = choice != null && choice.isTextual() && choice.textValue().equals("none") ? null : body.get("tools");
+            this.forced = forcedCall(choice, body.get("tools"), prompt.text());
+            this.promptIds = served.tokenizer().encode(prompt.text() + forced);
             this.startsInReasoning = prompt.startsInReasoning();
-            this.tools = "none".equals(toolChoice) ? null : body.get("tools");
         } else {
             this.promptIds = rawPrompt(body, served);
             this.startsInReasoning = false;
             this.tools = null;
+            this.forced = "";
         }
     }
 
@@ -82,15 +86,36 @@ final class Completion {
         new Completion(served, metrics, ctx, keepAlive, body, false).start();
     }
 
-    /** auto and none are honoured; forcing a call needs constrained decoding, which Glint does not have yet. */
-    private static String toolChoice(JsonNode choice) {
-        if (choice == null || choice.isNull()) {
-            return "auto";
+    /**
+     * tool_choice: "auto" and "none" leave the model free; "required" and a named function open the call for it —
+     * GLM writes {@code <tool_call>name} after its (here empty) think block — so the model only fills in the
+     * name or the arguments.
+     */
+    private static String forcedCall(JsonNode choice, JsonNode tools, String prompt) {
+        if (choice == null || choice.isNull() || choice.isTextual() && (choice.textValue().equals("auto") || choice.textValue().equals("none"))) {
+            return "";
         }
-        if (choice.isTextual() && (choice.textValue().equals("auto") || choice.textValue().equals("none"))) {
-            return choice.textValue();
+        String name;
+        if (choice.isTextual() && choice.textValue().equals("required")) {
+            name = "";
+        } else if (choice.isObject() && choice.path("function").path("name").isTextual()) {
+            name = choice.path("function").path("name").textValue();
+        } else {
+            throw ApiException.badRequest("tool_choice", "tool_choice must be \"auto\", \"none\", \"required\" or "
+                    + "{\"type\": \"function\", \"function\": {\"name\": ...}}, not " + choice);
         }
-        throw ApiException.badRequest("tool_choice", "tool_choice " + choice + " is not supported yet; use \"auto\" or \"none\"");
+        if (tools == null || !tools.isArray() || tools.isEmpty()) {
+            throw ApiException.badRequest("tool_choice", "tool_choice " + choice + " needs 'tools'");
+        }
+        boolean declared = false;
+        for (JsonNode tool : tools) {
+            declared |= tool.path("function").path("name").asText().equals(name);
+        }
+        if (!name.isEmpty() && !declared) {
+            throw ApiException.badRequest("tool_choice", "tool_choice names '" + name + "', which is not among the tools");
+        }
+        String think = prompt.endsWith("</think>") ? "" : "\n<think></think>";
+        return think + "\n<tool_call>" + (name.isEmpty() ? "" : name + "\n");
     }
 
     /** /v1/completions takes the prompt as text or as token ids; echo and suffix are not supported. */
@@ -128,6 +153,7 @@ final class Completion {
             if (params.stream() && chat) {
                 chunk(i, Responses.JSON.createObjectNode().put("role", "assistant").put("content", ""), null);
             }
+            choice.take(choice.output.feed(forced));
         }
         try {
             for (Choice choice : choices) {

@@ -13,7 +13,6 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpMessage;
 
 import java.net.InetSocketAddress;
@@ -71,11 +70,14 @@ public final class OpenAiServer implements AutoCloseable {
             super(MAX_BODY_BYTES);
         }
 
+        /**
+         * Answers at once but keeps the connection: closing it while the client is still uploading would reset it
+         * before the client reads the answer. The aggregator discards the rest of the body.
+         */
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
             Responses.error(ctx, new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", null,
-                    "the request body exceeds " + MAX_BODY_BYTES + " bytes"), false);
-            HttpUtil.setKeepAlive(oversized, false);
+                    "the request body exceeds " + MAX_BODY_BYTES + " bytes"), true);
         }
     }
 }

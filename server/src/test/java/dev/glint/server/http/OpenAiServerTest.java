@@ -138,6 +138,23 @@ class OpenAiServerTest {
     }
 
     @Test
+    void aNamedToolChoiceForcesThatCallEvenWithThinkingOn() throws Exception {
+        String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\","
+                + "\"properties\":{\"city\":{\"type\":\"string\"}}}}},{\"type\":\"function\",\"function\":{\"name\":\"get_time\","
+                + "\"parameters\":{\"type\":\"object\",\"properties\":{\"timezone\":{\"type\":\"string\"}}}}}]";
+        String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Tell me the weather for Austin.\"}],\"temperature\":0,"
+                + "\"tools\":" + tools + ",\"tool_choice\":";
+        JsonNode named = JSON.readTree(post("/v1/chat/completions", body + "{\"type\":\"function\",\"function\":{\"name\":\"get_weather\"}}}", KEY).body());
+        JsonNode call = named.at("/choices/0/message/tool_calls/0/function");
+        assertEquals("get_weather", call.path("name").asText(), named.toString());
+        assertEquals("Austin", JSON.readTree(call.path("arguments").asText()).path("city").asText(), named.toString());
+        assertEquals("tool_calls", named.at("/choices/0/finish_reason").asText());
+        JsonNode required = JSON.readTree(post("/v1/chat/completions", body + "\"required\"}", KEY).body());
+        assertEquals("get_weather", required.at("/choices/0/message/tool_calls/0/function/name").asText(), required.toString());
+        assertError(post("/v1/chat/completions", body + "{\"type\":\"function\",\"function\":{\"name\":\"launch\"}}}", KEY), 400, "launch");
+    }
+
+    @Test
     void nStopAndMaxTokens() {
         ChatCompletion two = client.chat().completions().create(ask("Hello", false).n(2).build());
         assertEquals(2, two.choices().size());
