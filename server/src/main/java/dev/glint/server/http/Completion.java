@@ -47,6 +47,7 @@ final class Completion {
     private final List<Choice> choices = new ArrayList<>();
     private final List<Scheduler.Ticket> tickets = new ArrayList<>();
     private int finished;
+    private boolean failedAny;
 
     private Completion(ServedModel served, Metrics metrics, ChannelHandlerContext ctx, boolean keepAlive, JsonNode body,
                        boolean chat) {
@@ -142,18 +143,17 @@ final class Completion {
         throw ApiException.badRequest("prompt", "'prompt' must be a non-empty string or a list of token ids");
     }
 
+    /**
+     * Submits every choice first, so a refusal can still be a plain error response; only then does the stream
+     * start. This runs on the connection's event loop, so its writes precede the engine thread's, which Netty queues
+     * behind them.
+     */
     private void start() {
         int maxTokens = served.maxTokens(params.maxTokens(), promptIds.length);
-        if (params.stream()) {
-            Responses.startEvents(ctx);
-        }
         for (int i = 0; i < params.n(); i++) {
             Choice choice = new Choice(i);
+            choice.opening = choice.take(choice.output.feed(forced));
             choices.add(choice);
-            if (params.stream() && chat) {
-                chunk(i, Responses.JSON.createObjectNode().put("role", "assistant").put("content", ""), null);
-            }
-            choice.take(choice.output.feed(forced));
         }
         try {
             for (Choice choice : choices) {
@@ -169,6 +169,15 @@ final class Completion {
             throw refusal(e);
         }
         ctx.channel().closeFuture().addListener(closed -> tickets.forEach(Scheduler.Ticket::cancel));
+        if (params.stream()) {
+            Responses.startEvents(ctx);
+            for (Choice choice : choices) {
+                if (chat) {
+                    chunk(choice.index, Responses.JSON.createObjectNode().put("role", "assistant").put("content", ""), null);
+                }
+                choice.opening.forEach(delta -> chunk(choice.index, delta, null));
+            }
+        }
     }
 
     /** Maps the scheduler's refusals to HTTP: too long is the client's 400, a full queue 429, shutdown 503. */
@@ -271,9 +280,9 @@ final class Completion {
         final Output output = chat ? new ChatOutput(new GlmOutputParser(tools, startsInReasoning, params.stop()))
                 : new TextOutput(new StopMatcher(params.stop()));
         final Logprobs logprobs = params.logprobs() < 0 ? null : new Logprobs(served.tokenizer(), chat);
+        List<ObjectNode> opening;
         String finishReason;
         int generated;
-        boolean failed;
         long lastToken;
 
         Choice(int index) {
@@ -295,7 +304,7 @@ final class Completion {
             if (logprobs != null) {
                 logprobs.add(tokenLogprobs);
             }
-            take(output.feed(text.next(token)));
+            emit(take(output.feed(text.next(token))));
             return !output.stopped();
         }
 
@@ -303,10 +312,14 @@ final class Completion {
         public void onFinish(FinishReason reason, int promptTokens, int generatedTokens) {
             generated = generatedTokens;
             if (reason == FinishReason.CANCELLED) {
+                if (ctx.channel().isActive()) {
+                    fail(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", null,
+                            "the server shut down before this request finished"));
+                }
                 return;
             }
-            take(output.feed(text.flush()));
-            take(output.finish());
+            emit(take(output.feed(text.flush())));
+            emit(take(output.finish()));
             finishReason = !toolCalls.isEmpty() ? "tool_calls" : reason == FinishReason.LENGTH ? "length" : "stop";
             if (params.stream()) {
                 chunk(index, Responses.JSON.createObjectNode(), finishReason, logprobs);
@@ -316,13 +329,17 @@ final class Completion {
 
         @Override
         public void onError(RuntimeException error) {
-            if (failed) {
+            fail(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", null,
+                    "generation failed: " + error.getMessage()));
+        }
+
+        /** Ends the whole response with an error, once, whichever choice fails first. */
+        private void fail(ApiException api) {
+            if (failedAny) {
                 return;
             }
-            failed = true;
+            failedAny = true;
             tickets.forEach(Scheduler.Ticket::cancel);
-            ApiException api = new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", null,
-                    "generation failed: " + error.getMessage());
             if (params.stream()) {
                 Responses.event(ctx, Responses.errorBody(api).toString());
                 Responses.endEvents(ctx, false);
@@ -345,7 +362,9 @@ final class Completion {
             return message;
         }
 
-        private void take(List<OutputEvent> events) {
+        /** Records the events in this choice's answer and returns them as chat deltas. */
+        private List<ObjectNode> take(List<OutputEvent> events) {
+            List<ObjectNode> deltas = new ArrayList<>();
             for (OutputEvent event : events) {
                 ObjectNode delta = Responses.JSON.createObjectNode();
                 switch (event) {
@@ -367,9 +386,14 @@ final class Completion {
                         delta.putArray("tool_calls").add(callJson);
                     }
                 }
-                if (params.stream()) {
-                    chunk(index, delta, null, logprobs);
-                }
+                deltas.add(delta);
+            }
+            return deltas;
+        }
+
+        private void emit(List<ObjectNode> deltas) {
+            if (params.stream()) {
+                deltas.forEach(delta -> chunk(index, delta, null, logprobs));
             }
         }
     }

@@ -55,10 +55,15 @@ public final class OpenAiServer implements AutoCloseable {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
-    /** New requests get 503 while running and waiting ones finish; then the socket closes. */
+    /** From now on new requests get 503; those already taken go on (a rolling restart's first step). */
+    public void drain() {
+        handler.drain();
+    }
+
+    /** Drains, lets running and waiting requests finish (30 s at most), then closes the socket. */
     @Override
     public void close() {
-        handler.drain();
+        drain();
         served.scheduler().close();
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

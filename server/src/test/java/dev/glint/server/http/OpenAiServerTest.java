@@ -92,6 +92,51 @@ class OpenAiServerTest {
         assertEquals(null, reasoning(direct.choices().getFirst().message()), "no reasoning with thinking off");
     }
 
+    /** Every eval.json item the reference answers correctly, sent as a raw request, parsed as the reference parsed it. */
+    @Test
+    void everyCorrectlyAnsweredEvalItemGetsTheReferenceAnswerOverHttp() throws Exception {
+        JsonNode items = JSON.readTree(Path.of("../models/glm-nano/eval.json").toFile()).get("items");
+        List<String> wrong = new ArrayList<>();
+        int asked = 0;
+        for (JsonNode item : items) {
+            if (!item.path("correct").asBoolean()) {
+                continue;
+            }
+            asked++;
+            var body = JSON.createObjectNode().put("model", "glm-nano").put("temperature", 0).put("max_tokens", 200);
+            body.set("messages", item.get("messages"));
+            if (item.hasNonNull("tools")) {
+                body.set("tools", item.get("tools"));
+            }
+            if (item.hasNonNull("enable_thinking")) {
+                body.putObject("chat_template_kwargs").put("enable_thinking", item.get("enable_thinking").asBoolean());
+            }
+            JsonNode message = JSON.readTree(post("/v1/chat/completions", body.toString(), KEY).body()).at("/choices/0/message");
+            JsonNode expected = item.get("parsed");
+            String calls = summary(message.path("tool_calls"), true);
+            if (!message.path("content").asText("").equals(expected.path("content").asText(""))
+                    || !message.path("reasoning_content").asText("").equals(expected.path("reasoning_content").asText(""))
+                    || !calls.equals(summary(expected.path("tool_calls"), false))) {
+                wrong.add("item " + item.get("id") + ": " + message);
+            }
+        }
+        System.out.printf("HTTP chat: %d/%d correctly answered eval items answered the same%n", asked - wrong.size(), asked);
+        assertTrue(wrong.isEmpty(), wrong.size() + " of " + asked + " differ; first: " + wrong.stream().limit(2).toList());
+    }
+
+    /** Tool calls as name(arg=value, ...), values as text: the reference keeps integers as strings, Glint types them. */
+    private static String summary(JsonNode calls, boolean openAiShape) throws IOException {
+        StringBuilder out = new StringBuilder();
+        for (JsonNode call : calls) {
+            JsonNode function = openAiShape ? call.path("function") : call;
+            JsonNode arguments = openAiShape ? JSON.readTree(function.path("arguments").asText()) : function.path("arguments");
+            out.append(function.path("name").asText()).append('(');
+            arguments.properties().forEach(e -> out.append(e.getKey()).append('=').append(e.getValue().asText()).append(','));
+            out.append(')');
+        }
+        return out.toString();
+    }
+
     @Test
     void streamingDeltasAddUpToTheAnswer() {
         StringBuilder content = new StringBuilder();
@@ -240,6 +285,32 @@ class OpenAiServerTest {
         assertEquals("The capital of Brazil is Brasilia.",
                 client.chat().completions().create(ask("Which city is the capital of Brazil?", false).build())
                         .choices().getFirst().message().content().orElse(""));
+    }
+
+    @Test
+    void aFullQueueAnswers429AndADrainingServer503() throws Exception {
+        try (ServedModel one = ServedModel.load(Path.of("../models/glm-nano"), new ServedModel.Options("glm-nano", 1, 2048, 1, 256, 0))) {
+            OpenAiServer small = OpenAiServer.start(one, "127.0.0.1", 0, null);
+            String url = "http://127.0.0.1:" + small.port() + "/v1/chat/completions";
+            String body = "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}],\"max_tokens\":1500,\"stream\":true,"
+                    + "\"chat_template_kwargs\":{\"enable_thinking\":false},\"repetition_penalty\":1.3}";
+            HttpClient http = HttpClient.newHttpClient();
+            var busy = http.sendAsync(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> refused = null;
+            for (int attempt = 0; attempt < 50 && (refused == null || refused.statusCode() != 429); attempt++) {
+                refused = http.send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            }
+            assertError(refused, 429, "retry");
+            assertEquals("1", refused.headers().firstValue("Retry-After").orElse(""));
+            small.drain();
+            HttpResponse<String> draining = http.send(HttpRequest.newBuilder(URI.create(url))
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            assertError(draining, 503, "shutting down");
+            assertEquals(200, busy.get().statusCode(), "the running request finishes while the server drains");
+            small.close();
+        }
     }
 
     @Test
