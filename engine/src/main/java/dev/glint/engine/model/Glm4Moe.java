@@ -47,9 +47,14 @@ public final class Glm4Moe implements AutoCloseable {
     public static Glm4Moe load(Path modelDir, int threads) {
         Glm4MoeConfig config = Glm4MoeConfig.load(modelDir);
         Checkpoint checkpoint = Checkpoint.open(modelDir);
+        WorkerPool pool = null;
         try {
-            return new Glm4Moe(config, checkpoint, new WorkerPool(threads));
+            pool = new WorkerPool(threads);
+            return new Glm4Moe(config, checkpoint, pool);
         } catch (RuntimeException e) {
+            if (pool != null) {
+                pool.close();
+            }
             checkpoint.close();
             throw e;
         }
@@ -354,6 +359,7 @@ public final class Glm4Moe implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        weights.close();
         checkpoint.close();
     }
 }

@@ -3,8 +3,7 @@ package dev.glint.engine.model;
 import dev.glint.engine.checkpoint.Checkpoint;
 import dev.glint.engine.checkpoint.CheckpointException;
 import dev.glint.engine.checkpoint.Tensor;
-import dev.glint.kernels.Bf16Matrix;
-import dev.glint.kernels.F32Matrix;
+import dev.glint.engine.quant.MatrixReader;
 import dev.glint.kernels.Matrix;
 
 import java.lang.foreign.ValueLayout;
@@ -17,7 +16,8 @@ import java.util.List;
  * Matrices stay in the mapped file; the small 1-D tensors (norm weights, biases, the routing bias) are widened to
  * float arrays once. The MTP layer at index {@code num_hidden_layers} is not read: the main forward pass skips it.
  */
-public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] norm, Matrix lmHead) {
+public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] norm, Matrix lmHead, MatrixReader matrices)
+        implements AutoCloseable {
 
     public record Layer(float[] inputLayernorm, SelfAttention selfAttention, float[] postAttentionLayernorm, Mlp mlp, Moe moe) {
     }
@@ -35,7 +35,16 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
     }
 
     public static Glm4MoeWeights load(Checkpoint checkpoint, Glm4MoeConfig config) {
-        Reader read = new Reader(checkpoint);
+        MatrixReader matrices = MatrixReader.open(checkpoint);
+        try {
+            return load(new Reader(checkpoint, matrices), checkpoint, config);
+        } catch (RuntimeException e) {
+            matrices.close();
+            throw e;
+        }
+    }
+
+    private static Glm4MoeWeights load(Reader read, Checkpoint checkpoint, Glm4MoeConfig config) {
         int hidden = config.hiddenSize();
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l < config.numHiddenLayers(); l++) {
@@ -50,7 +59,13 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
         Matrix embed = read.matrix("model.embed_tokens.weight", config.vocabSize(), hidden);
         Matrix head = config.tieWordEmbeddings() && !checkpoint.contains("lm_head.weight") ? embed
                 : read.matrix("lm_head.weight", config.vocabSize(), hidden);
-        return new Glm4MoeWeights(embed, List.copyOf(layers), read.vector("model.norm.weight", hidden), head);
+        return new Glm4MoeWeights(embed, List.copyOf(layers), read.vector("model.norm.weight", hidden), head, read.matrices());
+    }
+
+    /** Frees what loading repacked off-heap (Int4 weights, widened scales); the mapped file belongs to the checkpoint. */
+    @Override
+    public void close() {
+        matrices.close();
     }
 
     private static SelfAttention selfAttention(Reader read, Glm4MoeConfig c, String p) {
@@ -86,17 +101,11 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
                 List.copyOf(experts), shared);
     }
 
-    /** Typed, shape-checked views of checkpoint tensors. */
-    private record Reader(Checkpoint checkpoint) {
+    /** Typed, shape-checked views of checkpoint tensors; matrices are read as the checkpoint's quantization says. */
+    private record Reader(Checkpoint checkpoint, MatrixReader matrices) {
 
         Matrix matrix(String name, int rows, int cols) {
-            Tensor t = checkpoint.tensor(name, rows, cols);
-            return switch (t.dtype()) {
-                case BF16 -> new Bf16Matrix(t.data(), rows, cols);
-                case F32 -> new F32Matrix(t.data(), rows, cols);
-                default -> throw new CheckpointException("tensor " + name + " in " + t.file() + " is " + t.dtype()
-                        + "; Glint reads BF16 and F32 matrices (quantized formats come with their own loader)");
-            };
+            return matrices.read(name, rows, cols);
         }
 
         float[] vector(String name, int length) {

@@ -1,0 +1,59 @@
+package dev.glint.engine.quant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.checkpoint.CheckpointException;
+import dev.glint.kernels.Matrix;
+
+import java.util.List;
+
+/**
+ * How a checkpoint's {@code quantization_config} says its linear layers are stored. Which layers are quantized
+ * follows the checkpoint: a layer whose quantized tensors ({@link #markers()}) are present is read by the scheme,
+ * unless the config's exclusions keep it unquantized; any other layer is read as a plain float matrix.
+ */
+sealed interface QuantizationScheme permits NoQuantization, CompressedTensors, Fp8Blocks, Awq, Gptq {
+
+    /** The scheme in words, for messages. */
+    String describe();
+
+    /** The config rule that keeps {@code module} unquantized, in words, or null when none does. */
+    String exclusion(String module);
+
+    /** Tensor suffixes ({@code X.suffix}) whose presence marks {@code X} as quantized. */
+    List<String> markers();
+
+    Matrix read(Module module);
+
+    /** @param path where {@code config} was found, for messages */
+    static QuantizationScheme parse(JsonNode config, String path) {
+        if (config == null || config.isNull()) {
+            return new NoQuantization();
+        }
+        ConfigFields fields = ConfigFields.of(config, path);
+        String method = fields.string("quant_method", null);
+        if (method == null) {
+            throw fields.problem("quant_method", "is missing; Glint reads compressed-tensors, fp8, awq and gptq checkpoints");
+        }
+        return switch (method) {
+            case "compressed-tensors" -> CompressedTensors.parse(fields);
+            case "fp8" -> Fp8Blocks.parse(fields);
+            case "awq" -> Awq.parse(fields);
+            case "gptq" -> Gptq.parse(fields);
+            default -> throw new CheckpointException(path + ".quant_method \"" + method
+                    + "\" is not supported; Glint reads compressed-tensors, fp8, awq and gptq checkpoints");
+        };
+    }
+
+    /**
+     * transformers' and AutoAWQ's reading of {@code modules_to_not_convert}: an entry excludes every module whose name
+     * contains it.
+     */
+    static String substringExclusion(List<String> entries, String module, String path) {
+        for (String entry : entries) {
+            if (module.contains(entry)) {
+                return path + " entry \"" + entry + "\"";
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,305 @@
+package dev.glint.kernels;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static dev.glint.kernels.Vectors.F32;
+import static dev.glint.kernels.Vectors.LANES;
+
+/**
+ * A 4-bit matrix with one (scale, min) pair per group of {@code groupSize} consecutive weights of a row:
+ * {@code W = fma(q, scale, min)}, {@code q} unsigned 0..15 (an asymmetric zero point {@code z} is {@code min = −z · scale},
+ * a symmetric format has {@code z = 8}). Every Int4 checkpoint format is repacked at load into this one layout, built
+ * so that one 16-byte load yields 32 consecutive weights, as in GGUF's Q4_0:
+ * <ul>
+ *   <li>a row is a run of units; a unit is one group ({@code groupSize} ≥ 32) or two groups of 16;</li>
+ *   <li>a unit starts with its groups' F32 (scale, min) pairs, then its blocks of 16 bytes;</li>
+ *   <li>byte {@code j} of a block holds weight {@code j} in its low nibble and weight {@code 16 + j} in its high nibble.</li>
+ * </ul>
+ * With group 16 a row whose length is an odd number of groups ends in a half-used unit.
+ * <p>
+ * Act-order checkpoints (GPTQ {@code desc_act}, compressed-tensors {@code actorder}) give each input column a group
+ * that is not {@code column / groupSize}. Their columns are stored sorted by group: {@code columnOrder[j]} is the input
+ * column at packed position {@code j}, and the activations are gathered into that order before the dot products.
+ */
+public final class Int4Matrix implements Matrix {
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final VectorSpecies<Byte> BLOCK = ByteVector.SPECIES_128;
+    private static final int BLOCK_WEIGHTS = 32;
+    private static final int HALF = 16;
+    private static final int BLOCK_BYTES = 16;
+    private static final int PAIR_BYTES = 8;
+    /** Float vectors per 16 nibbles: 4, 2 or 1 at 128, 256 or 512 bits. */
+    private static final int PARTS = HALF / LANES;
+
+    /** Fills one row of a matrix being packed, in input-column order. */
+    @FunctionalInterface
+    public interface RowSource {
+        /**
+         * Writes row {@code r}: {@code q[c]} (0..15) for every input column {@code c}, and {@code scales[g]},
+         * {@code mins[g]} for every group {@code g} (the group of column {@code c} is {@code c / groupSize}, or the
+         * group whose columns {@code columnOrder} lists at positions {@code [g·groupSize, (g+1)·groupSize)}).
+         */
+        void row(int r, byte[] q, float[] scales, float[] mins);
+    }
+
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    private final int groupSize;
+    private final int[] columnOrder;
+    private final int groupsPerUnit;
+    private final int unitBytes;
+    private final long rowBytes;
+
+    private Int4Matrix(MemorySegment data, int rows, int cols, int groupSize, int[] columnOrder) {
+        checkShape(cols, groupSize, columnOrder);
+        this.groupsPerUnit = groupSize == HALF ? 2 : 1;
+        this.unitBytes = groupsPerUnit * PAIR_BYTES + groupSize * groupsPerUnit / 2;
+        this.rowBytes = (long) unitsPerRow(cols, groupSize) * unitBytes;
+        if (data.byteSize() != rowBytes * rows) {
+            throw new IllegalArgumentException("Int4 matrix " + rows + "x" + cols + " in groups of " + groupSize
+                    + " needs " + rowBytes * rows + " bytes, segment has " + data.byteSize());
+        }
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.groupSize = groupSize;
+        this.columnOrder = columnOrder == null ? null : columnOrder.clone();
+    }
+
+    private static void checkShape(int cols, int groupSize, int[] columnOrder) {
+        if (groupSize != HALF && (groupSize < BLOCK_WEIGHTS || groupSize % BLOCK_WEIGHTS != 0)) {
+            throw new IllegalArgumentException("Int4 group size must be 16 or a multiple of 32, not " + groupSize);
+        }
+        if (cols % groupSize != 0) {
+            throw new IllegalArgumentException("Int4 matrix width " + cols + " is not a multiple of its group size " + groupSize);
+        }
+        if (columnOrder != null) {
+            boolean[] seen = new boolean[cols];
+            for (int c : columnOrder) {
+                if (columnOrder.length != cols || c < 0 || c >= cols || seen[c]) {
+                    throw new IllegalArgumentException("column order of " + columnOrder.length
+                            + " entries is not a permutation of " + cols + " columns");
+                }
+                seen[c] = true;
+            }
+        }
+    }
+
+    private static int unitsPerRow(int cols, int groupSize) {
+        int unitWeights = Math.max(groupSize, BLOCK_WEIGHTS);
+        return (cols + unitWeights - 1) / unitWeights;
+    }
+
+    /** Bytes the packed layout takes. */
+    public static long byteSize(int rows, int cols, int groupSize) {
+        checkShape(cols, groupSize, null);
+        int groupsPerUnit = groupSize == HALF ? 2 : 1;
+        return (long) rows * unitsPerRow(cols, groupSize) * (groupsPerUnit * PAIR_BYTES + groupSize * groupsPerUnit / 2);
+    }
+
+    /**
+     * Packs {@code rows} rows from {@code source} into memory of {@code arena}. {@code columnOrder} is null when
+     * every column's group is {@code column / groupSize}.
+     */
+    public static Int4Matrix pack(Arena arena, int rows, int cols, int groupSize, int[] columnOrder, RowSource source) {
+        MemorySegment data = arena.allocate(byteSize(rows, cols, groupSize), 64);
+        Int4Matrix m = new Int4Matrix(data, rows, cols, groupSize, columnOrder);
+        byte[] q = new byte[cols];
+        float[] scales = new float[cols / groupSize];
+        float[] mins = new float[cols / groupSize];
+        for (int r = 0; r < rows; r++) {
+            source.row(r, q, scales, mins);
+            m.writeRow(r, q, scales, mins);
+        }
+        return m;
+    }
+
+    private void writeRow(int r, byte[] q, float[] scales, float[] mins) {
+        for (int g = 0; g < scales.length; g++) {
+            long pair = pairOffset(r, g * groupSize);
+            data.set(FLOAT, pair, scales[g]);
+            data.set(FLOAT, pair + 4, mins[g]);
+        }
+        long unit = r * rowBytes;
+        for (int c = 0; c < cols; unit += unitBytes) {
+            long block = unit + (long) groupsPerUnit * PAIR_BYTES;
+            for (int end = Math.min(cols, c + groupSize * groupsPerUnit); c < end; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+                for (int j = 0; j < HALF; j++) {
+                    int high = c + HALF + j < cols ? nibble(q, r, c + HALF + j) : 0;
+                    data.set(ValueLayout.JAVA_BYTE, block + j, (byte) (nibble(q, r, c + j) | high << 4));
+                }
+            }
+        }
+    }
+
+    private int nibble(byte[] q, int r, int position) {
+        int value = q[columnOrder == null ? position : columnOrder[position]];
+        if (value < 0 || value > 15) {
+            throw new IllegalArgumentException("Int4 value " + value + " in row " + r + ", column "
+                    + (columnOrder == null ? position : columnOrder[position]) + " is not in 0..15");
+        }
+        return value;
+    }
+
+    private long unitOffset(int r, int position) {
+        return r * rowBytes + (long) (position / (groupSize * groupsPerUnit)) * unitBytes;
+    }
+
+    /** The (scale, min) pair of the group holding packed position {@code position}. */
+    private long pairOffset(int r, int position) {
+        return unitOffset(r, position) + (long) (position / groupSize % groupsPerUnit) * PAIR_BYTES;
+    }
+
+    private long byteOffset(int r, int position) {
+        int inUnit = position % (groupSize * groupsPerUnit);
+        return unitOffset(r, position) + (long) groupsPerUnit * PAIR_BYTES
+                + (long) inUnit / BLOCK_WEIGHTS * BLOCK_BYTES + inUnit % HALF;
+    }
+
+    /** The weight at packed position {@code position} of row {@code r}, straight from the layout's definition. */
+    private float weightScalar(int r, int position) {
+        int packed = data.get(ValueLayout.JAVA_BYTE, byteOffset(r, position)) & 0xFF;
+        int q = position % BLOCK_WEIGHTS < HALF ? packed & 0xF : packed >>> 4;
+        long pair = pairOffset(r, position);
+        return Math.fma(q, data.get(FLOAT, pair), data.get(FLOAT, pair + 4));
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    public int groupSize() {
+        return groupSize;
+    }
+
+    /** Bytes of the packed layout (data, scales and mins), for traffic accounting. */
+    public long byteSize() {
+        return data.byteSize();
+    }
+
+    @Override
+    public void matVec(float[] x, float[] out, int from, int to) {
+        float[] ordered = inPackedOrder(x);
+        for (int r = from; r < to; r++) {
+            out[r] = groupSize == HALF ? dotRowPairedGroups(r, ordered) : dotRow(r, ordered);
+        }
+    }
+
+    private float[] inPackedOrder(float[] x) {
+        if (columnOrder == null) {
+            return x;
+        }
+        float[] ordered = new float[cols];
+        for (int j = 0; j < cols; j++) {
+            ordered[j] = x[columnOrder[j]];
+        }
+        return ordered;
+    }
+
+    /** {@code acc + Σ (q · scale + min) · x} over the 16 weights of {@code nibbles}, against {@code x[at, at+16)}. */
+    private static FloatVector dotHalf(ByteVector nibbles, FloatVector scale, FloatVector min, float[] x, int at, FloatVector acc) {
+        for (int p = 0; p < PARTS; p++) {
+            FloatVector q = (FloatVector) nibbles.convertShape(VectorOperators.B2F, F32, p);
+            acc = q.fma(scale, min).fma(FloatVector.fromArray(F32, x, at + p * LANES), acc);
+        }
+        return acc;
+    }
+
+    private float dotRow(int r, float[] x) {
+        long unit = r * rowBytes;
+        FloatVector acc0 = FloatVector.zero(F32);
+        FloatVector acc1 = FloatVector.zero(F32);
+        for (int c = 0; c < cols; unit += unitBytes) {
+            FloatVector scale = FloatVector.broadcast(F32, data.get(FLOAT, unit));
+            FloatVector min = FloatVector.broadcast(F32, data.get(FLOAT, unit + 4));
+            long block = unit + PAIR_BYTES;
+            for (int end = c + groupSize; c < end; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+                ByteVector packed = ByteVector.fromMemorySegment(BLOCK, data, block, ByteOrder.LITTLE_ENDIAN);
+                acc0 = dotHalf(packed.and((byte) 0xF), scale, min, x, c, acc0);
+                acc1 = dotHalf(packed.lanewise(VectorOperators.LSHR, 4), scale, min, x, c + HALF, acc1);
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Group 16: each block's low nibbles are one group and its high nibbles the next. */
+    private float dotRowPairedGroups(int r, float[] x) {
+        long unit = r * rowBytes;
+        FloatVector acc0 = FloatVector.zero(F32);
+        FloatVector acc1 = FloatVector.zero(F32);
+        for (int c = 0; c < cols; c += BLOCK_WEIGHTS, unit += unitBytes) {
+            ByteVector packed = ByteVector.fromMemorySegment(BLOCK, data, unit + 2 * PAIR_BYTES, ByteOrder.LITTLE_ENDIAN);
+            acc0 = dotHalf(packed.and((byte) 0xF), FloatVector.broadcast(F32, data.get(FLOAT, unit)),
+                    FloatVector.broadcast(F32, data.get(FLOAT, unit + 4)), x, c, acc0);
+            if (c + HALF < cols) {
+                acc1 = dotHalf(packed.lanewise(VectorOperators.LSHR, 4), FloatVector.broadcast(F32, data.get(FLOAT, unit + 8)),
+                        FloatVector.broadcast(F32, data.get(FLOAT, unit + 12)), x, c + HALF, acc1);
+            }
+        }
+        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+    }
+
+    @Override
+    public void matVecScalar(float[] x, float[] out, int from, int to) {
+        for (int r = from; r < to; r++) {
+            float sum = 0f;
+            for (int j = 0; j < cols; j++) {
+                sum += weightScalar(r, j) * x[columnOrder == null ? j : columnOrder[j]];
+            }
+            out[r] = sum;
+        }
+    }
+
+    @Override
+    public void loadRow(int r, float[] dst) {
+        float[] packed = columnOrder == null ? dst : new float[cols];
+        long unit = r * rowBytes;
+        for (int c = 0; c < cols; unit += unitBytes) {
+            int pairs = groupsPerUnit;
+            long block = unit + (long) pairs * PAIR_BYTES;
+            for (int end = Math.min(cols, c + groupSize * pairs); c < end; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+                ByteVector bytes = ByteVector.fromMemorySegment(BLOCK, data, block, ByteOrder.LITTLE_ENDIAN);
+                long low = pairOffset(r, c);
+                decodeHalf(bytes.and((byte) 0xF), data.get(FLOAT, low), data.get(FLOAT, low + 4), packed, c);
+                if (c + HALF < cols) {
+                    long high = pairOffset(r, c + HALF);
+                    decodeHalf(bytes.lanewise(VectorOperators.LSHR, 4), data.get(FLOAT, high), data.get(FLOAT, high + 4),
+                            packed, c + HALF);
+                }
+            }
+        }
+        if (columnOrder != null) {
+            for (int j = 0; j < cols; j++) {
+                dst[columnOrder[j]] = packed[j];
+            }
+        }
+    }
+
+    private static void decodeHalf(ByteVector nibbles, float scale, float min, float[] dst, int at) {
+        for (int p = 0; p < PARTS; p++) {
+            ((FloatVector) nibbles.convertShape(VectorOperators.B2F, F32, p)).fma(scale, min).intoArray(dst, at + p * LANES);
+        }
+    }
+
+    @Override
+    public void loadRowScalar(int r, float[] dst) {
+        for (int j = 0; j < cols; j++) {
+            dst[columnOrder == null ? j : columnOrder[j]] = weightScalar(r, j);
+        }
+    }
+}
