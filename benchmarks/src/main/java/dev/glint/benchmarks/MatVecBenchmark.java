@@ -1,0 +1,161 @@
+package dev.glint.benchmarks;
+
+import dev.glint.kernels.Bf16Matrix;
+import dev.glint.kernels.F16Matrix;
+import dev.glint.kernels.Fp8Matrix;
+import dev.glint.kernels.Int4Matrix;
+import dev.glint.kernels.Matrix;
+import dev.glint.kernels.WorkerPool;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Decode's matrix×vector for each weight format, reported as bytes of weights (and scales) streamed per second
+ * ("weightBytes" row: GB/s = ops/s ÷ 1e9). The matrices together are far larger than the last-level cache, as real
+ * weights are, so the number is comparable with the machine's memory bandwidth.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
+public class MatVecBenchmark {
+
+    @Param({"bf16", "f16", "fp8-channel", "fp8-block128", "int4-g32", "int4-g128"})
+    String format;
+
+    @Param({"2048"})
+    int cols;
+
+    @Param({"6144"})
+    int rows;
+
+    /** Enough distinct matrices (at least 384 MB of BF16) that each call streams its weights from memory, not cache. */
+    @Param({"16"})
+    int matrices;
+
+    @Param({"1", "2"})
+    int threads;
+
+    private Arena arena;
+    private Matrix[] weights;
+    private long bytesPerMatrix;
+    private float[] x;
+    private float[] out;
+    private WorkerPool pool;
+    private int next;
+
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    @State(Scope.Thread)
+    public static class Traffic {
+        public long weightBytes;
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        arena = Arena.ofShared();
+        SplittableRandom random = new SplittableRandom(7);
+        weights = new Matrix[matrices];
+        for (int m = 0; m < matrices; m++) {
+            weights[m] = randomMatrix(random);
+        }
+        x = new float[cols];
+        for (int i = 0; i < cols; i++) {
+            x[i] = (float) random.nextDouble();
+        }
+        out = new float[rows];
+        pool = new WorkerPool(threads);
+    }
+
+    private Matrix randomMatrix(SplittableRandom random) {
+        long count = (long) rows * cols;
+        return switch (format) {
+            case "bf16" -> {
+                MemorySegment data = arena.allocate(2 * count, 64);
+                for (long i = 0; i < count; i++) {
+                    data.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits((float) (0.02 * gaussian(random))) >>> 16));
+                }
+                bytesPerMatrix = 2 * count;
+                yield new Bf16Matrix(data, rows, cols);
+            }
+            case "f16" -> {
+                MemorySegment data = arena.allocate(2 * count, 64);
+                for (long i = 0; i < count; i++) {
+                    data.setAtIndex(ValueLayout.JAVA_SHORT, i, Float.floatToFloat16((float) (0.02 * gaussian(random))));
+                }
+                bytesPerMatrix = 2 * count;
+                yield new F16Matrix(data, rows, cols);
+            }
+            case "fp8-channel", "fp8-block128" -> {
+                int blockRows = format.equals("fp8-channel") ? 1 : 128;
+                int blockCols = format.equals("fp8-channel") ? cols : 128;
+                long scaleCount = (long) ((rows + blockRows - 1) / blockRows) * ((cols + blockCols - 1) / blockCols);
+                MemorySegment data = arena.allocate(count, 64);
+                for (long i = 0; i < count; i++) {
+                    int code = random.nextInt(256);
+                    data.set(ValueLayout.JAVA_BYTE, i, (byte) ((code & 0x7F) == 0x7F ? code ^ 1 : code));
+                }
+                MemorySegment scales = arena.allocate(4 * scaleCount, 64);
+                for (long s = 0; s < scaleCount; s++) {
+                    scales.setAtIndex(ValueLayout.JAVA_FLOAT, s, (float) random.nextDouble() / 448);
+                }
+                bytesPerMatrix = count + 4 * scaleCount;
+                yield new Fp8Matrix(data, rows, cols, scales, blockRows, blockCols);
+            }
+            case "int4-g32", "int4-g128" -> {
+                int groupSize = format.equals("int4-g32") ? 32 : 128;
+                bytesPerMatrix = Int4Matrix.byteSize(rows, cols, groupSize);
+                yield Int4Matrix.pack(arena, rows, cols, groupSize, null, (r, q, scales, mins) -> {
+                    for (int c = 0; c < q.length; c++) {
+                        q[c] = (byte) random.nextInt(16);
+                    }
+                    for (int g = 0; g < scales.length; g++) {
+                        scales[g] = (float) random.nextDouble() / 8;
+                        mins[g] = -8 * scales[g];
+                    }
+                });
+            }
+            default -> throw new IllegalArgumentException("unknown format " + format);
+        };
+    }
+
+    /** Weights distributed as trained ones are, so some F16 values are subnormal, as in real checkpoints. */
+    private static double gaussian(SplittableRandom random) {
+        return Math.sqrt(-2 * Math.log(1 - random.nextDouble())) * Math.cos(2 * Math.PI * random.nextDouble());
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        pool.close();
+        arena.close();
+    }
+
+    @Benchmark
+    public float matVec(Traffic traffic) {
+        Matrix w = weights[next];
+        next = (next + 1) % matrices;
+        pool.forRange(rows, 64, (from, to) -> w.matVec(x, out, from, to));
+        traffic.weightBytes += bytesPerMatrix;
+        return out[0];
+    }
+}
