@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static dev.glint.engine.GlmNanoEval.ids;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -47,11 +48,4 @@ class GlmNanoEvalTest {
                 + mismatches.stream().limit(3).toList());
     }
 
-    private static int[] ids(JsonNode array) {
-        int[] ids = new int[array.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = array.get(i).intValue();
-        }
-        return ids;
-    }
 }

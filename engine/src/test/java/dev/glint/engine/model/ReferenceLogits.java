@@ -1,5 +1,6 @@
 package dev.glint.engine.model;
 
+import dev.glint.engine.GlmNanoEval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -29,11 +30,7 @@ final class ReferenceLogits {
     }
 
     static int[] intArray(JsonNode node) {
-        int[] ids = new int[node.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = node.get(i).intValue();
-        }
-        return ids;
+        return GlmNanoEval.ids(node);
     }
 
     static JsonNode json(Path file) throws IOException {

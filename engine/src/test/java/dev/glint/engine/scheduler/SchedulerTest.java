@@ -18,6 +18,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import static dev.glint.engine.GlmNanoEval.ids;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,14 +62,6 @@ class SchedulerTest {
         public void onError(RuntimeException error) {
             done.completeExceptionally(error);
         }
-    }
-
-    private static int[] ids(JsonNode array) {
-        int[] ids = new int[array.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = array.get(i).intValue();
-        }
-        return ids;
     }
 
     @Test

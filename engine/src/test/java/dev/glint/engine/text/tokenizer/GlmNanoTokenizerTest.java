@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import static dev.glint.engine.GlmNanoEval.ids;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -26,14 +27,6 @@ class GlmNanoTokenizerTest {
     static void load() throws IOException {
         tokenizer = Tokenizer.load(GLM_NANO);
         items = new ObjectMapper().readTree(GLM_NANO.resolve("eval.json").toFile()).get("items");
-    }
-
-    private static int[] ids(JsonNode array) {
-        int[] ids = new int[array.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = array.get(i).intValue();
-        }
-        return ids;
     }
 
     @Test

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.zip.GZIPInputStream;
 
+import static dev.glint.engine.GlmNanoEval.ids;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -32,14 +33,6 @@ class TokenizerGoldenTest {
         try (InputStream in = new GZIPInputStream(Files.newInputStream(file))) {
             return Tokenizer.read(in, file.toString());
         }
-    }
-
-    private static int[] ids(JsonNode array) {
-        int[] ids = new int[array.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = array.get(i).intValue();
-        }
-        return ids;
     }
 
     private static String show(String text) {

@@ -1,0 +1,34 @@
+package dev.glint.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/** glm-nano, the embedded model, and its eval.json as the tests read them. */
+public final class GlmNanoEval {
+    public static final Path MODEL = Path.of("../models/glm-nano");
+
+    private GlmNanoEval() {
+    }
+
+    /** The 502 held-out items: messages, tools, prompt and its ids, the reference's output ids and parse. */
+    public static JsonNode items() {
+        try {
+            return new ObjectMapper().readTree(MODEL.resolve("eval.json").toFile()).get("items");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A JSON array of token ids. */
+    public static int[] ids(JsonNode array) {
+        int[] ids = new int[array.size()];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = array.get(i).intValue();
+        }
+        return ids;
+    }
+}
