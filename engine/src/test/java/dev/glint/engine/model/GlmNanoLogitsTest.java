@@ -1,14 +1,13 @@
 package dev.glint.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.GlmNanoEval;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Path;
 
 import static dev.glint.engine.model.ReferenceLogits.assertMatches;
 import static dev.glint.engine.model.ReferenceLogits.intArray;
-import static dev.glint.engine.model.ReferenceLogits.json;
 
 /** glm-nano's next-token logits after the first eval prompts, stored by the reference to 5 decimals. */
 class GlmNanoLogitsTest {
@@ -17,9 +16,8 @@ class GlmNanoLogitsTest {
 
     @Test
     void nextTokenLogitsOfTheFirstEvalPromptsMatchTheReference() throws IOException {
-        Path dir = Path.of("../models/glm-nano");
-        JsonNode items = json(dir.resolve("eval.json")).get("items");
-        try (Glm4Moe model = Glm4Moe.load(dir, 2)) {
+        JsonNode items = GlmNanoEval.items();
+        try (Glm4Moe model = Glm4Moe.load(GlmNanoEval.MODEL, 2)) {
             int vocab = model.config().vocabSize();
             for (int i = 0; i < 3; i++) {
                 JsonNode item = items.get(i);

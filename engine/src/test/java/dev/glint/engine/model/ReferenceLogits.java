@@ -1,8 +1,8 @@
 package dev.glint.engine.model;
 
-import dev.glint.engine.GlmNanoEval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.glint.engine.GlmNanoEval;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

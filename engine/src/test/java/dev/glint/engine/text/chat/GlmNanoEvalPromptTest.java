@@ -3,6 +3,7 @@ package dev.glint.engine.text.chat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.engine.GlmNanoEval;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -20,7 +21,7 @@ class GlmNanoEvalPromptTest {
     @Test
     void everyEvalConversationRendersToItsRecordedPrompt() throws IOException {
         ObjectMapper json = new ObjectMapper();
-        JsonNode items = json.readTree(GLM_NANO.resolve("eval.json").toFile()).get("items");
+        JsonNode items = GlmNanoEval.items();
         assertEquals(502, items.size(), "eval.json items");
         ChatTemplate template = ChatTemplate.load(GLM_NANO);
         List<String> mismatches = new ArrayList<>();

@@ -1,13 +1,11 @@
 package dev.glint.engine.text.output;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.engine.GlmNanoEval;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -24,12 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * ({@code 55}). Those expected values are typed by the schema before comparing.
  */
 class GlmNanoEvalParseTest {
-    private static final Path GLM_NANO = Path.of("../models/glm-nano");
-
     @Test
-    void everyEvalOutputParsesToItsRecordedReasoningContentAndToolCalls() throws IOException {
-        ObjectMapper json = new ObjectMapper();
-        JsonNode items = json.readTree(GLM_NANO.resolve("eval.json").toFile()).get("items");
+    void everyEvalOutputParsesToItsRecordedReasoningContentAndToolCalls() {
+        JsonNode items = GlmNanoEval.items();
         List<String> mismatches = new ArrayList<>();
         int toolCalls = 0;
         for (JsonNode item : items) {

@@ -3,6 +3,7 @@ package dev.glint.engine.text.tokenizer;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.engine.GlmNanoEval;
 import dev.glint.engine.text.chat.ChatTemplate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,7 +27,7 @@ class GlmNanoTokenizerTest {
     @BeforeAll
     static void load() throws IOException {
         tokenizer = Tokenizer.load(GLM_NANO);
-        items = new ObjectMapper().readTree(GLM_NANO.resolve("eval.json").toFile()).get("items");
+        items = GlmNanoEval.items();
     }
 
     @Test
