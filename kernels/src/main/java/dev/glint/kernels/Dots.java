@@ -98,10 +98,26 @@ public final class Dots {
             }
         }
         for (int t = grouped; t < n; t++) {
-            for (int row = 0; row < TILE_ROWS; row++) {
-                out[t * outStride + outCol + row] = dot(w, row * len, x, t * len, len);
-            }
+            dotColumn(w, x, t, len, out, t * outStride + outCol);
         }
+    }
+
+    /** The tile's rows against one leftover token: each token vector still feeds {@link #TILE_ROWS} FMAs. */
+    private static void dotColumn(float[] w, float[] x, int t, int len, float[] out, int o) {
+        int x0 = t * len;
+        FloatVector a0 = FloatVector.zero(F32), a1 = FloatVector.zero(F32), a2 = FloatVector.zero(F32), a3 = FloatVector.zero(F32);
+        int i = 0;
+        for (int bound = len - LANES; i <= bound; i += LANES) {
+            FloatVector v = FloatVector.fromArray(F32, x, x0 + i);
+            a0 = FloatVector.fromArray(F32, w, i).fma(v, a0);
+            a1 = FloatVector.fromArray(F32, w, len + i).fma(v, a1);
+            a2 = FloatVector.fromArray(F32, w, 2 * len + i).fma(v, a2);
+            a3 = FloatVector.fromArray(F32, w, 3 * len + i).fma(v, a3);
+        }
+        out[o] = finish(a0, w, 0, x, x0, i, len);
+        out[o + 1] = finish(a1, w, len, x, x0, i, len);
+        out[o + 2] = finish(a2, w, 2 * len, x, x0, i, len);
+        out[o + 3] = finish(a3, w, 3 * len, x, x0, i, len);
     }
 
     private static void dotTileBlock(float[] w, float[] x, int t, int len, int from, int to,
