@@ -142,10 +142,13 @@ public final class Scheduler implements AutoCloseable {
                 sequence.finish(TokenSink.FinishReason.CANCELLED);
                 continue;
             }
+            int positions = sequence.prompt.length + sequence.request.maxTokens();
             try {
-                sequence.cache = model.newCache(sequence.prompt.length + sequence.request.maxTokens());
-            } catch (RuntimeException e) {
-                sequence.fail(e);
+                sequence.cache = model.newCache(positions);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                // Off-heap exhaustion must cost this request, not the engine thread that serves everyone.
+                sequence.fail(new IllegalStateException("no memory for a KV cache of " + positions + " positions ("
+                        + KvCache.bytesPerToken(model.config()) * positions / (1 << 20) + " MiB): " + e.getMessage(), e));
                 continue;
             }
             running.add(sequence);
@@ -189,10 +192,12 @@ public final class Scheduler implements AutoCloseable {
         List<float[]> logits;
         try {
             logits = model.forward(steps);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError e) {
+            RuntimeException failure = e instanceof RuntimeException runtime ? runtime
+                    : new IllegalStateException("out of memory in the forward pass: " + e.getMessage(), e);
             for (Sequence sequence : stepped) {
                 running.remove(sequence);
-                sequence.fail(e);
+                sequence.fail(failure);
             }
             runningCount = running.size();
             return;
