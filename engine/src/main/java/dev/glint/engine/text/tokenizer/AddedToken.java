@@ -1,8 +1,11 @@
 package dev.glint.engine.text.tokenizer;
 
 /**
- * A token matched whole in the input before BPE runs. {@code lstrip}/{@code rstrip} swallow the whitespace beside
- * it, {@code singleWord} only matches it between word boundaries; {@code special} ones can be skipped when decoding.
+ * A token of tokenizer.json's {@code added_tokens}, found whole in the text before the model sees it. {@code singleWord}
+ * only matches it with no word character on either side, {@code lstrip}/{@code rstrip} make it swallow the whitespace
+ * beside it, {@code normalized} matches it in the normalized text instead of the raw text, and {@code special} ones are
+ * left out when decoding skips special tokens.
  */
-record AddedToken(int id, String content, boolean singleWord, boolean lstrip, boolean rstrip, boolean special) {
+record AddedToken(int id, String content, boolean singleWord, boolean lstrip, boolean rstrip, boolean normalized,
+                  boolean special) {
 }

@@ -1,88 +1,60 @@
 package dev.glint.engine.text.tokenizer;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.text.Normalizer;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * A Hugging Face {@code tokenizer.json} byte-level BPE tokenizer, as GLM-4.x (and Qwen, DeepSeek, GPT-2) ship:
- * added tokens matched first, then an optional normalizer, regex pre-tokenization, the byte-to-character mapping
- * and BPE; decoding maps characters back to bytes.
+ * A Hugging Face {@code tokenizer.json} byte-level BPE tokenizer (GLM-4.x, Qwen, DeepSeek, GPT-2 and Llama-3 ship
+ * these), giving the ids Hugging Face's tokenizers give: added tokens are found first, the text between them is
+ * normalized and pre-tokenized into words, and BPE turns each word into ids. {@link #encode} adds no BOS or other
+ * template tokens (the chat template writes those). Decoding is lossy exactly where Hugging Face's is.
  */
 public final class Tokenizer {
-    /** GPT-2's pre-tokenizer regex, used by {@code ByteLevel} with {@code use_regex}. */
-    private static final String GPT2_REGEX =
-            "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final BytePairEncoding bpe;
-    private final String[] tokenOfId;
+    private final AddedVocabulary addedVocabulary;
+    private final List<PreTokenizer> preTokenizers;
+    private final BytePairEncoding model;
     private final Map<String, Integer> idOfToken;
-    private final Map<Integer, AddedToken> addedById = new HashMap<>();
-    /** Added tokens by their first character, longest first. */
-    private final Map<Character, List<AddedToken>> addedByFirstChar = new HashMap<>();
-    private final List<Pattern> splits;
-    private final boolean nfc;
-    private final boolean addPrefixSpace;
+    private final String[] tokenOfId;
+    private final byte[][] bytesOfId;
+    private final BitSet special = new BitSet();
 
-    private Tokenizer(JsonNode root, String source) {
-        JsonNode model = root.path("model");
-        if (!"BPE".equals(model.path("type").asText())) {
-            throw new TokenizerException(source + ": model type " + model.path("type") + " is not supported; Glint reads BPE tokenizers");
-        }
-        idOfToken = new HashMap<>();
-        model.path("vocab").properties().forEach(e -> idOfToken.put(e.getKey(), e.getValue().asInt()));
-        Map<String, Integer> ranks = new HashMap<>();
-        JsonNode merges = model.path("merges");
-        for (int rank = 0; rank < merges.size(); rank++) {
-            JsonNode merge = merges.get(rank);
-            String key;
-            if (merge.isTextual()) {
-                key = merge.textValue();
-            } else if (merge.isArray() && merge.size() == 2) {
-                key = BytePairEncoding.pair(merge.get(0).asText(), merge.get(1).asText());
-            } else {
-                throw new TokenizerException(source + ": merge " + rank + " is " + merge + ", neither \"a b\" nor [\"a\", \"b\"]");
-            }
-            ranks.putIfAbsent(key, rank);
-        }
-        List<AddedToken> added = new ArrayList<>();
-        for (JsonNode token : root.path("added_tokens")) {
-            AddedToken t = new AddedToken(token.path("id").asInt(), token.path("content").asText(),
-                    token.path("single_word").asBoolean(false), token.path("lstrip").asBoolean(false),
-                    token.path("rstrip").asBoolean(false), token.path("special").asBoolean(false));
-            added.add(t);
-            addedById.put(t.id(), t);
-            idOfToken.put(t.content(), t.id());
-        }
-        int size = idOfToken.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+    /** Special tokens are known by their text, as in Hugging Face, so a vocabulary entry spelled the same is one too. */
+    Tokenizer(AddedVocabulary addedVocabulary, List<PreTokenizer> preTokenizers, BytePairEncoding model, Map<String, Integer> vocab) {
+        this.addedVocabulary = addedVocabulary;
+        this.preTokenizers = preTokenizers;
+        this.model = model;
+        List<AddedToken> addedTokens = addedVocabulary.tokens();
+        idOfToken = new HashMap<>(vocab);
+        addedTokens.forEach(t -> idOfToken.put(t.content(), t.id()));
+        int size = Math.max(vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1),
+                addedTokens.stream().mapToInt(AddedToken::id).max().orElse(-1)) + 1;
         tokenOfId = new String[size];
-        idOfToken.forEach((token, id) -> tokenOfId[id] = token);
-        added.stream().filter(t -> !t.content().isEmpty())
-                .sorted(Comparator.comparingInt((AddedToken t) -> t.content().length()).reversed())
-                .forEach(t -> addedByFirstChar.computeIfAbsent(t.content().charAt(0), c -> new ArrayList<>()).add(t));
-        nfc = readNormalizer(root.path("normalizer"), source);
-        splits = new ArrayList<>();
-        boolean[] prefixSpace = {false};
-        readPreTokenizer(root.path("pre_tokenizer"), source, splits, prefixSpace);
-        addPrefixSpace = prefixSpace[0];
-        bpe = new BytePairEncoding(idOfToken, ranks, model.path("ignore_merges").asBoolean(false));
-        String decoder = root.path("decoder").path("type").asText("ByteLevel");
-        if (!decoder.equals("ByteLevel")) {
-            throw new TokenizerException(source + ": decoder " + decoder + " is not supported; Glint decodes byte-level BPE");
+        vocab.forEach((token, id) -> tokenOfId[id] = token);
+        addedTokens.forEach(t -> tokenOfId[t.id()] = addedVocabulary.spelling(t));
+        Set<String> specialContents = addedTokens.stream().filter(AddedToken::special).map(AddedToken::content).collect(Collectors.toSet());
+        bytesOfId = new byte[size][];
+        for (int id = 0; id < size; id++) {
+            if (tokenOfId[id] != null) {
+                bytesOfId[id] = ByteLevel.bytesOf(tokenOfId[id]);
+                special.set(id, specialContents.contains(tokenOfId[id]));
+            }
         }
     }
 
@@ -101,206 +73,89 @@ public final class Tokenizer {
     public static Tokenizer read(InputStream json, String source) throws IOException {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(json);
+            root = JSON.readTree(json);
         } catch (JsonProcessingException e) {
-            throw new TokenizerException(source + " is not valid JSON: " + e.getOriginalMessage(), e);
+            JsonLocation at = e.getLocation();
+            String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+            throw new TokenizerException(source + " is not valid JSON: " + e.getOriginalMessage() + where, e);
         }
-        if (root == null || !root.isObject()) {
-            throw new TokenizerException(source + " must hold a JSON object");
-        }
-        return new Tokenizer(root, source);
+        return TokenizerJson.parse(root, source);
     }
 
-    private static boolean readNormalizer(JsonNode normalizer, String source) {
-        if (normalizer.isMissingNode() || normalizer.isNull()) {
-            return false;
-        }
-        String type = normalizer.path("type").asText();
-        return switch (type) {
-            case "NFC" -> true;
-            case "Sequence" -> {
-                boolean any = false;
-                for (JsonNode inner : normalizer.path("normalizers")) {
-                    any |= readNormalizer(inner, source);
-                }
-                yield any;
-            }
-            default -> throw new TokenizerException(source + ": normalizer " + type + " is not supported (NFC and none are)");
-        };
-    }
-
-    private static void readPreTokenizer(JsonNode pre, String source, List<Pattern> splits, boolean[] prefixSpace) {
-        if (pre.isMissingNode() || pre.isNull()) {
-            return;
-        }
-        String type = pre.path("type").asText();
-        switch (type) {
-            case "Sequence" -> pre.path("pretokenizers").forEach(inner -> readPreTokenizer(inner, source, splits, prefixSpace));
-            case "Split" -> {
-                String behavior = pre.path("behavior").asText();
-                if (!behavior.equals("Isolated") || pre.path("invert").asBoolean(false)) {
-                    throw new TokenizerException(source + ": Split with behavior " + behavior + " (invert "
-                            + pre.path("invert") + ") is not supported; Isolated is");
-                }
-                JsonNode pattern = pre.path("pattern");
-                String regex = pattern.has("Regex") ? pattern.get("Regex").asText() : Pattern.quote(pattern.path("String").asText());
-                splits.add(compile(regex));
-            }
-            case "ByteLevel" -> {
-                prefixSpace[0] = pre.path("add_prefix_space").asBoolean(false);
-                if (pre.path("use_regex").asBoolean(true)) {
-                    splits.add(compile(GPT2_REGEX));
-                }
-            }
-            default -> throw new TokenizerException(source + ": pre-tokenizer " + type + " is not supported (Split, ByteLevel, Sequence are)");
-        }
-    }
-
-    /** Java regexes with Unicode classes behave like Oniguruma's: {@code \s} is White_Space, {@code \p{L}} all letters. */
-    private static Pattern compile(String regex) {
-        return Pattern.compile(regex, Pattern.UNICODE_CHARACTER_CLASS);
-    }
-
+    /** Ids run from 0 to {@code vocabSize() - 1}; a few may have no token. */
     public int vocabSize() {
         return tokenOfId.length;
     }
 
-    /** The id of a token's string (a vocabulary entry or an added token), or -1. */
-    public int id(String token) {
-        return idOfToken.getOrDefault(token, -1);
+    /** The id of a vocabulary entry or added token, given as written in tokenizer.json. */
+    public OptionalInt id(String token) {
+        Integer id = idOfToken.get(token);
+        return id == null ? OptionalInt.empty() : OptionalInt.of(id);
     }
 
-    /** The string of a token id, or null for an id without a token. */
+    /**
+     * The token of an id as Hugging Face reports it: a vocabulary entry in byte-level characters, an added token's text
+     * (normalized, for a {@code normalized} one), or null for an id without a token.
+     */
     public String token(int id) {
         return id >= 0 && id < tokenOfId.length ? tokenOfId[id] : null;
     }
 
-    /** The bytes token {@code id} stands for, which need not be whole UTF-8 characters. */
-    public byte[] bytes(int id) {
-        ByteLevel.ByteSink sink = new ByteLevel.ByteSink();
-        appendBytes(id, false, sink);
-        return sink.toArray();
-    }
-
+    /** Whether {@code id} is an added token marked {@code special}, which decoding can skip. */
     public boolean isSpecial(int id) {
-        AddedToken t = addedById.get(id);
-        return t != null && t.special();
+        return id >= 0 && special.get(id);
     }
 
+    /** The bytes token {@code id} stands for, which need not be whole UTF-8 characters; empty for an id without a token. */
+    public byte[] bytes(int id) {
+        return hasToken(id) ? bytesOfId[id].clone() : new byte[0];
+    }
+
+    /** The ids of {@code text}; added tokens in it, special or not, become their own ids. */
     public int[] encode(String text) {
-        List<Integer> ids = new ArrayList<>();
-        int start = 0;
-        int from = 0;
-        while (from < text.length()) {
-            AddedToken token = addedTokenAt(text, from);
-            if (token == null || token.singleWord() && (isWordChar(text, from - 1) || isWordChar(text, from + token.content().length()))) {
-                from++;
-                continue;
-            }
-            int begin = from;
-            int end = from + token.content().length();
-            if (token.lstrip()) {
-                while (begin > start && Character.isWhitespace(text.charAt(begin - 1))) {
-                    begin--;
-                }
-            }
-            if (token.rstrip()) {
-                while (end < text.length() && Character.isWhitespace(text.charAt(end))) {
-                    end++;
-                }
-            }
-            encodeOrdinary(text.substring(start, begin), ids);
-            ids.add(token.id());
-            start = end;
-            from = end;
-        }
-        encodeOrdinary(text.substring(start), ids);
-        return ids.stream().mapToInt(Integer::intValue).toArray();
+        IdList ids = new IdList(text.length() / 3);
+        addedVocabulary.split(text, piece -> encodeBetweenAddedTokens(piece, ids), ids::add);
+        return ids.toArray();
     }
 
-    /** The longest added token at {@code at}; only tokens starting with the character there are tried. */
-    private AddedToken addedTokenAt(String text, int at) {
-        List<AddedToken> candidates = addedByFirstChar.get(text.charAt(at));
-        if (candidates != null) {
-            for (AddedToken token : candidates) {
-                if (text.startsWith(token.content(), at)) {
-                    return token;
-                }
-            }
-        }
-        return null;
-    }
-
-    private static boolean isWordChar(String text, int at) {
-        return at >= 0 && at < text.length() && (Character.isLetterOrDigit(text.charAt(at)) || text.charAt(at) == '_');
-    }
-
-    private void encodeOrdinary(String text, List<Integer> ids) {
-        if (text.isEmpty()) {
-            return;
-        }
-        String normalized = nfc ? Normalizer.normalize(text, Normalizer.Form.NFC) : text;
-        if (addPrefixSpace && !normalized.startsWith(" ")) {
-            normalized = " " + normalized;
-        }
+    private void encodeBetweenAddedTokens(String normalized, IdList ids) {
         List<String> pieces = List.of(normalized);
-        for (Pattern split : splits) {
-            List<String> finer = new ArrayList<>();
+        for (PreTokenizer step : preTokenizers) {
+            List<String> finer = new ArrayList<>(2 * pieces.size());
             for (String piece : pieces) {
-                isolate(split, piece, finer);
+                step.split(piece, finer);
             }
             pieces = finer;
         }
-        for (String piece : pieces) {
-            bpe.encode(ByteLevel.encode(piece.getBytes(StandardCharsets.UTF_8)), ids);
+        for (String word : pieces) {
+            model.encode(word, ids);
         }
     }
 
-    /** Split with behavior Isolated: every match is a piece, and so is every stretch between matches. */
-    private static void isolate(Pattern split, String text, List<String> out) {
-        Matcher m = split.matcher(text);
-        int last = 0;
-        while (m.find()) {
-            if (m.end() == m.start()) {
-                continue;
-            }
-            if (m.start() > last) {
-                out.add(text.substring(last, m.start()));
-            }
-            out.add(m.group());
-            last = m.end();
-        }
-        if (last < text.length()) {
-            out.add(text.substring(last));
-        }
-    }
-
-    /** Text of {@code ids}; invalid UTF-8 becomes U+FFFD. Special added tokens are left out when asked. */
+    /**
+     * The text of {@code ids}. Special added tokens are left out when asked ({@code <think>} and the tool-call tokens of
+     * GLM are not special and stay); ids without a token are skipped and invalid UTF-8 becomes U+FFFD, as in Hugging Face.
+     */
     public String decode(int[] ids, boolean skipSpecialTokens) {
-        ByteLevel.ByteSink bytes = new ByteLevel.ByteSink();
+        ByteSink bytes = new ByteSink();
         for (int id : ids) {
             appendBytes(id, skipSpecialTokens, bytes);
         }
-        return new String(bytes.toArray(), StandardCharsets.UTF_8);
+        return Utf8.decode(bytes.array(), bytes.length());
     }
 
-    void appendBytes(int id, boolean skipSpecialTokens, ByteLevel.ByteSink bytes) {
-        AddedToken addedToken = addedById.get(id);
-        if (addedToken != null) {
-            if (!(skipSpecialTokens && addedToken.special())) {
-                bytes.put(addedToken.content().getBytes(StandardCharsets.UTF_8));
-            }
-            return;
-        }
-        String token = token(id);
-        if (token == null) {
-            throw new TokenizerException("token id " + id + " is not in the vocabulary of " + vocabSize());
-        }
-        ByteLevel.decode(token, bytes);
-    }
-
-    /** A decoder for one sequence's tokens as they come. */
+    /** A decoder for one sequence's ids as they come. */
     public StreamingDecoder streamingDecoder(boolean skipSpecialTokens) {
         return new StreamingDecoder(this, skipSpecialTokens);
+    }
+
+    void appendBytes(int id, boolean skipSpecialTokens, ByteSink out) {
+        if (hasToken(id) && !(skipSpecialTokens && special.get(id))) {
+            out.put(bytesOfId[id]);
+        }
+    }
+
+    private boolean hasToken(int id) {
+        return id >= 0 && id < bytesOfId.length && bytesOfId[id] != null;
     }
 }

@@ -9,25 +9,35 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
+import java.util.SplittableRandom;
 
 import static dev.glint.engine.GlmNanoEval.ids;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** glm-nano's tokenizer on the rendered prompts and outputs of its eval.json (ids from Hugging Face tokenizers). */
+/** glm-nano's tokenizer on its eval.json (ids from Hugging Face tokenizers) and the public API around it. */
 class GlmNanoTokenizerTest {
-    private static final Path GLM_NANO = Path.of("../models/glm-nano");
     private static Tokenizer tokenizer;
     private static JsonNode items;
 
     @BeforeAll
     static void load() throws IOException {
-        tokenizer = Tokenizer.load(GLM_NANO);
+        tokenizer = Tokenizer.load(GlmNanoEval.MODEL);
         items = GlmNanoEval.items();
+    }
+
+    private static int byteToken(int b) {
+        return tokenizer.id(String.valueOf(ByteLevel.charOf(b))).orElseThrow();
     }
 
     @Test
@@ -46,12 +56,13 @@ class GlmNanoTokenizerTest {
                 wrong.add("item " + item.get("id") + ": decodes to " + decoded);
             }
         }
+        assertEquals(502, items.size());
         assertTrue(wrong.isEmpty(), wrong.size() + " mismatches; first: " + wrong.stream().limit(2).toList());
     }
 
     @Test
     void everyEvalConversationRendersAndTokenizesToItsPromptIds() throws IOException {
-        ChatTemplate template = ChatTemplate.load(GLM_NANO);
+        ChatTemplate template = ChatTemplate.load(GlmNanoEval.MODEL);
         ObjectMapper json = new ObjectMapper();
         List<String> wrong = new ArrayList<>();
         for (JsonNode item : items) {
@@ -86,26 +97,85 @@ class GlmNanoTokenizerTest {
     }
 
     @Test
-    void aCharacterSplitAcrossTokensIsEmittedWhole() {
+    void aCharacterSplitAcrossTokensIsEmittedWholeWithTheTokenThatCompletesIt() {
         int[] ids = tokenizer.encode("é€😀");
+        assertEquals(9, ids.length, "one token per byte: " + Arrays.toString(ids));
         StreamingDecoder stream = tokenizer.streamingDecoder(false);
         List<String> pieces = new ArrayList<>();
         for (int id : ids) {
             pieces.add(stream.next(id));
         }
-        pieces.add(stream.flush());
-        assertEquals("é€😀", String.join("", pieces));
-        for (String piece : pieces) {
-            assertTrue(piece.codePoints().noneMatch(cp -> cp == 0xFFFD), "no half characters: " + pieces);
+        assertEquals(List.of("", "é", "", "", "€", "", "", "", "😀"), pieces);
+        assertEquals("", stream.flush());
+    }
+
+    @Test
+    void randomBytesStreamToTheTextOfOneDecodeAndValidTextNeverToReplacementCharacters() {
+        SplittableRandom random = new SplittableRandom(11);
+        for (int round = 0; round < 500; round++) {
+            int[] ids = new int[1 + random.nextInt(16)];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = byteToken(random.nextInt(256));
+            }
+            StreamingDecoder stream = tokenizer.streamingDecoder(false);
+            StringBuilder text = new StringBuilder();
+            for (int id : ids) {
+                text.append(stream.next(id));
+            }
+            assertEquals(tokenizer.decode(ids, false), text.append(stream.flush()).toString(), Arrays.toString(ids));
+        }
+        String valid = "Grüße, 世界! 👍🏽 ok";
+        StreamingDecoder stream = tokenizer.streamingDecoder(false);
+        for (int id : tokenizer.encode(valid)) {
+            assertFalse(stream.next(id).contains("\uFFFD"), "no piece of valid text holds U+FFFD");
         }
     }
 
     @Test
-    void specialTokensAreSkippedOnlyWhenAskedAndThinkIsKept() {
-        int[] ids = tokenizer.encode("[gMASK]<sop><|user|>\nHi<|assistant|><think>ok</think>");
-        assertEquals(1482, ids[0]);
-        assertEquals("\nHi<think>ok</think>", tokenizer.decode(ids, true));
-        assertEquals("[gMASK]<sop><|user|>\nHi<|assistant|><think>ok</think>", tokenizer.decode(ids, false));
-        assertTrue(tokenizer.isSpecial(1487) && !tokenizer.isSpecial(1501));
+    void onlySpecialTokensAreSkippedSoThinkAndToolCallsStay() {
+        int[] ids = tokenizer.encode("[gMASK]<sop><|user|>\nHi<|assistant|><think>ok</think><tool_call>f</tool_call>");
+        assertArrayEquals(new int[]{1482, 1484, 1487}, Arrays.copyOf(ids, 3));
+        assertEquals("\nHi<think>ok</think><tool_call>f</tool_call>", tokenizer.decode(ids, true));
+        assertEquals("[gMASK]<sop><|user|>\nHi<|assistant|><think>ok</think><tool_call>f</tool_call>", tokenizer.decode(ids, false));
+        assertTrue(tokenizer.isSpecial(1487) && !tokenizer.isSpecial(1501) && !tokenizer.isSpecial(1503) && !tokenizer.isSpecial(72));
+    }
+
+    @Test
+    void tokensAndIdsLookEachOtherUp() {
+        assertEquals(1516, tokenizer.vocabSize());
+        assertEquals(OptionalInt.of(1501), tokenizer.id("<think>"));
+        assertEquals("<think>", tokenizer.token(1501));
+        assertEquals(OptionalInt.of(byteToken(' ')), tokenizer.id("Ġ"));
+        assertArrayEquals(new byte[]{' '}, tokenizer.bytes(byteToken(' ')));
+        assertArrayEquals(new byte[]{(byte) 0xE2}, tokenizer.bytes(byteToken(0xE2)));
+        assertEquals(OptionalInt.empty(), tokenizer.id("no such token"));
+        assertNull(tokenizer.token(1516));
+        assertNull(tokenizer.token(-1));
+        assertArrayEquals(new byte[0], tokenizer.bytes(1530));
+    }
+
+    @Test
+    void idsWithoutATokenDecodeToNothingAsInHuggingFace() {
+        int[] hi = tokenizer.encode("Hi");
+        int[] withHoles = {hi[0], 1520, -3, 99_999};
+        assertEquals(tokenizer.decode(new int[]{hi[0]}, false), tokenizer.decode(withHoles, false));
+        StreamingDecoder stream = tokenizer.streamingDecoder(false);
+        assertEquals("", stream.next(1530));
+    }
+
+    @Test
+    void textWithAnUnpairedSurrogateIsRefused() {
+        TokenizerException e = assertThrows(TokenizerException.class, () -> tokenizer.encode("ok \uD83D then"));
+        assertEquals("the text holds an unpaired surrogate U+D83D, which is not Unicode text", e.getMessage());
+    }
+
+    @Test
+    void longRunsOfSpacesDigitsAndLettersEncodeInLinearTime() {
+        for (String unit : new String[]{" ", "7", "\n", " \t", "x", "字", "!", "\r\n "}) {
+            String text = unit.repeat(200_000 / unit.length()) + "end";
+            int[] ids = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> tokenizer.encode(text),
+                    () -> "'" + unit.replace("\n", "\\n") + "' × 200000");
+            assertEquals(text, tokenizer.decode(ids, false));
+        }
     }
 }
