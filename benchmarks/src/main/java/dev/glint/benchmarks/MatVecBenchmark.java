@@ -4,6 +4,7 @@ import dev.glint.kernels.Bf16Matrix;
 import dev.glint.kernels.F16Matrix;
 import dev.glint.kernels.Fp8Matrix;
 import dev.glint.kernels.Int4Matrix;
+import dev.glint.kernels.Int8Matrix;
 import dev.glint.kernels.Matrix;
 import dev.glint.kernels.WorkerPool;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -41,7 +42,7 @@ import java.util.concurrent.TimeUnit;
         "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
 public class MatVecBenchmark {
 
-    @Param({"bf16", "f16", "fp8-channel", "fp8-block128", "int4-g32", "int4-g128"})
+    @Param({"bf16", "f16", "fp8-channel", "fp8-block128", "int8", "int4-g32", "int4-g128"})
     String format;
 
     @Param({"2048"})
@@ -121,6 +122,14 @@ public class MatVecBenchmark {
                 }
                 bytesPerMatrix = count + 4 * scaleCount;
                 yield new Fp8Matrix(data, rows, cols, scales, blockRows, blockCols);
+            }
+            case "int8" -> {
+                bytesPerMatrix = Int8Matrix.byteSize(rows, cols);
+                yield Int8Matrix.quantize(arena, rows, cols, (r, row) -> {
+                    for (int c = 0; c < row.length; c++) {
+                        row[c] = (float) (0.02 * gaussian(random));
+                    }
+                });
             }
             case "int4-g32", "int4-g128" -> {
                 int groupSize = format.equals("int4-g32") ? 32 : 128;

@@ -1,0 +1,240 @@
+package dev.glint.kernels;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import static dev.glint.kernels.Vectors.F32;
+import static dev.glint.kernels.Vectors.I8;
+import static dev.glint.kernels.Vectors.I8_PARTS;
+import static dev.glint.kernels.Vectors.LANES;
+
+/**
+ * Glint's q8, as GGUF's Q8_0: signed 8-bit weights with one F16 scale per block of 32 consecutive weights of a row,
+ * {@code W[r][c] = q[r][c] · d[r][c / 32]}. The byte layout, which a file holds as is:
+ * <ul>
+ *   <li>row {@code r} is the {@code rowBytes = cols + cols / 16} bytes from {@code r · rowBytes};</li>
+ *   <li>its first {@code cols} bytes are {@code q[r][0..cols)}, two's complement, in column order;</li>
+ *   <li>then its {@code cols / 32} scales {@code d[r][b]}, little-endian IEEE half precision.</li>
+ * </ul>
+ * {@code cols} must be a multiple of 32. The scales are F16 as in Q8_0 rather than F32 because decode streams every
+ * byte from memory once per token: F16 scales make 8.5 bits per weight instead of 9, and widening one scale per 32
+ * weights costs nothing next to the 32 multiply-adds. Keeping each row's scales after its weights, rather than
+ * interleaved, leaves the weight loads aligned and a row (or a range of rows) one contiguous slice.
+ */
+public final class Int8Matrix implements Matrix {
+    private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final int BLOCK = 32;
+    private static final int QMAX = 127;
+
+    /** Gives the float weights of one row of a matrix being quantized. */
+    @FunctionalInterface
+    public interface RowSource {
+        /** Writes row {@code r}'s weights into {@code weights[0, cols)}. */
+        void row(int r, float[] weights);
+    }
+
+    private final MemorySegment data;
+    private final int rows;
+    private final int cols;
+    private final long rowBytes;
+
+    private Int8Matrix(MemorySegment data, int rows, int cols) {
+        long size = byteSize(rows, cols);
+        if (data.byteSize() != size) {
+            throw new IllegalArgumentException("Int8 matrix " + rows + "x" + cols + " needs " + size
+                    + " bytes, segment has " + data.byteSize());
+        }
+        this.data = data;
+        this.rows = rows;
+        this.cols = cols;
+        this.rowBytes = rowBytes(cols);
+    }
+
+    /** Reads a matrix in the layout above from {@code data} (typically a slice of a memory-mapped file). */
+    public static Int8Matrix of(MemorySegment data, int rows, int cols) {
+        return new Int8Matrix(data, rows, cols);
+    }
+
+    /** Bytes the layout takes. */
+    public static long byteSize(int rows, int cols) {
+        if (rows < 0 || cols < 0 || cols % BLOCK != 0) {
+            throw new IllegalArgumentException("Int8 matrix " + rows + "x" + cols
+                    + ": the width must be a multiple of the block of " + BLOCK);
+        }
+        return rows * rowBytes(cols);
+    }
+
+    private static long rowBytes(int cols) {
+        return cols + 2L * (cols / BLOCK);
+    }
+
+    /** Quantizes {@code rows} rows from {@code source} into memory of {@code arena}. */
+    public static Int8Matrix quantize(Arena arena, int rows, int cols, RowSource source) {
+        return quantize(arena.allocate(byteSize(rows, cols), 64), rows, cols, source);
+    }
+
+    /**
+     * Quantizes {@code rows} rows from {@code source} into {@code data} (for example a region of a file mapped for
+     * writing). Each block's scale is the smallest F16 at least {@code amax / 127}, so {@code |w / d| ≤ 127} needs no
+     * clamping; {@code q = rint(w / d)}, ties to even. A block of zeros has scale 0.
+     */
+    public static Int8Matrix quantize(MemorySegment data, int rows, int cols, RowSource source) {
+        Int8Matrix m = new Int8Matrix(data, rows, cols);
+        float[] weights = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            source.row(r, weights);
+            m.writeRow(r, weights);
+        }
+        return m;
+    }
+
+    private void writeRow(int r, float[] weights) {
+        long base = r * rowBytes;
+        for (int b = 0; b < cols / BLOCK; b++) {
+            float amax = 0f;
+            for (int c = b * BLOCK; c < (b + 1) * BLOCK; c++) {
+                if (!Float.isFinite(weights[c])) {
+                    throw new IllegalArgumentException("Int8 quantization: weight [" + r + "][" + c + "] is " + weights[c]);
+                }
+                amax = Math.max(amax, Math.abs(weights[c]));
+            }
+            short scaleBits = scaleCovering(amax, r, b);
+            float scale = Float.float16ToFloat(scaleBits);
+            data.set(F16, base + cols + 2L * b, scaleBits);
+            for (int c = b * BLOCK; c < (b + 1) * BLOCK; c++) {
+                byte q = scale == 0f ? 0 : (byte) Math.rint(weights[c] / scale);
+                data.set(ValueLayout.JAVA_BYTE, base + c, q);
+            }
+        }
+    }
+
+    /** The smallest F16 {@code d} with {@code 127 · d ≥ amax}. */
+    private static short scaleCovering(float amax, int r, int b) {
+        short bits = Float.floatToFloat16(amax / QMAX);
+        if ((double) Float.float16ToFloat(bits) * QMAX < amax) {
+            bits++;
+        }
+        if (Float.isInfinite(Float.float16ToFloat(bits))) {
+            throw new IllegalArgumentException("Int8 quantization: block " + b + " of row " + r + " has |w| up to "
+                    + amax + ", beyond what an F16 scale can cover");
+        }
+        return bits;
+    }
+
+    @Override
+    public int rows() {
+        return rows;
+    }
+
+    @Override
+    public int cols() {
+        return cols;
+    }
+
+    /** The matrix's bytes in the layout above, for writing it out. */
+    public MemorySegment data() {
+        return data;
+    }
+
+    private float scale(long rowBase, int block) {
+        return Float.float16ToFloat(data.get(F16, rowBase + cols + 2L * block));
+    }
+
+    private float weightScalar(int r, int c) {
+        long base = r * rowBytes;
+        return data.get(ValueLayout.JAVA_BYTE, base + c) * scale(base, c / BLOCK);
+    }
+
+    @Override
+    public void matVec(float[] x, float[] out, int from, int to) {
+        int r = from;
+        for (; r + 4 <= to; r += 4) {
+            dotFourRows(r, x, out);
+        }
+        for (; r < to; r++) {
+            out[r] = dotRow(r, x);
+        }
+    }
+
+    /** Four rows at once, so each activation load serves four weight streams and four accumulator chains. */
+    private void dotFourRows(int r, float[] x, float[] out) {
+        long base0 = r * rowBytes;
+        long base1 = base0 + rowBytes;
+        long base2 = base1 + rowBytes;
+        long base3 = base2 + rowBytes;
+        FloatVector acc0 = FloatVector.zero(F32);
+        FloatVector acc1 = FloatVector.zero(F32);
+        FloatVector acc2 = FloatVector.zero(F32);
+        FloatVector acc3 = FloatVector.zero(F32);
+        for (int b = 0, c = 0; c < cols; b++, c += BLOCK) {
+            acc0 = blockSum(base0 + c, x, c).fma(FloatVector.broadcast(F32, scale(base0, b)), acc0);
+            acc1 = blockSum(base1 + c, x, c).fma(FloatVector.broadcast(F32, scale(base1, b)), acc1);
+            acc2 = blockSum(base2 + c, x, c).fma(FloatVector.broadcast(F32, scale(base2, b)), acc2);
+            acc3 = blockSum(base3 + c, x, c).fma(FloatVector.broadcast(F32, scale(base3, b)), acc3);
+        }
+        out[r] = acc0.reduceLanes(VectorOperators.ADD);
+        out[r + 1] = acc1.reduceLanes(VectorOperators.ADD);
+        out[r + 2] = acc2.reduceLanes(VectorOperators.ADD);
+        out[r + 3] = acc3.reduceLanes(VectorOperators.ADD);
+    }
+
+    private float dotRow(int r, float[] x) {
+        long base = r * rowBytes;
+        FloatVector acc = FloatVector.zero(F32);
+        for (int b = 0, c = 0; c < cols; b++, c += BLOCK) {
+            acc = blockSum(base + c, x, c).fma(FloatVector.broadcast(F32, scale(base, b)), acc);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** Lane-wise {@code Σ q · x} over the block of 32 weights at byte {@code at}, against {@code x[c, c+32)}, unscaled. */
+    private FloatVector blockSum(long at, float[] x, int c) {
+        FloatVector sum = FloatVector.zero(F32);
+        for (int j = 0; j < BLOCK; j += I8.length()) {
+            ByteVector q = ByteVector.fromMemorySegment(I8, data, at + j, ByteOrder.LITTLE_ENDIAN);
+            for (int p = 0; p < I8_PARTS; p++) {
+                FloatVector w = (FloatVector) q.convertShape(VectorOperators.B2F, F32, p);
+                sum = w.fma(FloatVector.fromArray(F32, x, c + j + p * LANES), sum);
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    public void matVecScalar(float[] x, float[] out, int from, int to) {
+        for (int r = from; r < to; r++) {
+            float sum = 0f;
+            for (int c = 0; c < cols; c++) {
+                sum += weightScalar(r, c) * x[c];
+            }
+            out[r] = sum;
+        }
+    }
+
+    @Override
+    public void loadRow(int r, float[] dst) {
+        long base = r * rowBytes;
+        for (int b = 0, c = 0; c < cols; b++, c += BLOCK) {
+            float d = scale(base, b);
+            for (int j = 0; j < BLOCK; j += I8.length()) {
+                ByteVector q = ByteVector.fromMemorySegment(I8, data, base + c + j, ByteOrder.LITTLE_ENDIAN);
+                for (int p = 0; p < I8_PARTS; p++) {
+                    ((FloatVector) q.convertShape(VectorOperators.B2F, F32, p)).mul(d).intoArray(dst, c + j + p * LANES);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void loadRowScalar(int r, float[] dst) {
+        for (int c = 0; c < cols; c++) {
+            dst[c] = weightScalar(r, c);
+        }
+    }
+}
