@@ -5,6 +5,9 @@ import dev.glint.engine.model.Glm4MoeWeights.SelfAttention;
 import dev.glint.engine.model.Glm4MoeWeights.Layer;
 import dev.glint.engine.model.Glm4MoeWeights.Mlp;
 import dev.glint.engine.model.Glm4MoeWeights.Moe;
+import dev.glint.engine.quant.MatrixReader;
+import dev.glint.engine.quant.QuantizationPlan;
+import dev.glint.engine.quant.QuantizationProgress;
 import dev.glint.kernels.Attention;
 import dev.glint.kernels.Matrix;
 import dev.glint.kernels.MatrixProducts;
@@ -30,10 +33,11 @@ public final class Glm4Moe implements AutoCloseable {
     private final MoeRouter router;
     private final double[] inverseFrequencies;
 
-    private Glm4Moe(Glm4MoeConfig config, Checkpoint checkpoint, WorkerPool pool) {
+    private Glm4Moe(Glm4MoeConfig config, Checkpoint checkpoint, WorkerPool pool, QuantizationPlan plan,
+                    QuantizationProgress progress) {
         this.config = config;
         this.checkpoint = checkpoint;
-        this.weights = Glm4MoeWeights.load(checkpoint, config);
+        this.weights = Glm4MoeWeights.load(checkpoint, config, MatrixReader.open(checkpoint, plan, pool, progress));
         this.pool = pool;
         this.router = new MoeRouter(config);
         int rotaryDim = config.rotaryDim();
@@ -45,12 +49,17 @@ public final class Glm4Moe implements AutoCloseable {
 
     /** Maps the checkpoint in {@code modelDir} and checks every tensor the forward pass needs. */
     public static Glm4Moe load(Path modelDir, int threads) {
+        return load(modelDir, threads, QuantizationPlan.NONE, QuantizationProgress.NONE);
+    }
+
+    /** As {@link #load(Path, int)}, quantizing the float matrices {@code plan} selects as they are loaded. */
+    public static Glm4Moe load(Path modelDir, int threads, QuantizationPlan plan, QuantizationProgress progress) {
         Glm4MoeConfig config = Glm4MoeConfig.load(modelDir);
         Checkpoint checkpoint = Checkpoint.open(modelDir);
         WorkerPool pool = null;
         try {
             pool = new WorkerPool(threads);
-            return new Glm4Moe(config, checkpoint, pool);
+            return new Glm4Moe(config, checkpoint, pool, plan, progress);
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -66,6 +75,11 @@ public final class Glm4Moe implements AutoCloseable {
 
     public Checkpoint checkpoint() {
         return checkpoint;
+    }
+
+    /** Bytes of weights the forward pass reads from: mapped, quantized at load or repacked. */
+    public long residentWeightBytes() {
+        return weights.matrices().residentBytes();
     }
 
     public KvCache newCache(int capacity) {

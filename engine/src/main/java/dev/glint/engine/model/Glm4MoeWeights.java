@@ -35,7 +35,11 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
     }
 
     public static Glm4MoeWeights load(Checkpoint checkpoint, Glm4MoeConfig config) {
-        MatrixReader matrices = MatrixReader.open(checkpoint);
+        return load(checkpoint, config, MatrixReader.open(checkpoint));
+    }
+
+    /** Takes ownership of {@code matrices}, which reads (or has quantized) the checkpoint's matrices. */
+    public static Glm4MoeWeights load(Checkpoint checkpoint, Glm4MoeConfig config, MatrixReader matrices) {
         try {
             return load(new Reader(checkpoint, matrices), checkpoint, config);
         } catch (RuntimeException e) {

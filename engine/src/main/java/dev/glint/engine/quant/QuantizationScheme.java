@@ -11,7 +11,7 @@ import java.util.List;
  * follows the checkpoint: a layer whose quantized tensors ({@link #markers()}) are present is read by the scheme,
  * unless the config's exclusions keep it unquantized; any other layer is read as a plain float matrix.
  */
-sealed interface QuantizationScheme permits NoQuantization, CompressedTensors, Fp8Blocks, Awq, Gptq {
+sealed interface QuantizationScheme permits NoQuantization, CompressedTensors, Fp8Blocks, Awq, Gptq, GlintQuantization {
 
     /** The scheme in words, for messages. */
     String describe();
@@ -24,6 +24,14 @@ sealed interface QuantizationScheme permits NoQuantization, CompressedTensors, F
 
     Matrix read(Module module);
 
+    /**
+     * The config rule that says {@code module} ({@code cols} inputs wide) is stored quantized, in words, or null when
+     * the checkpoint may hold it as a float tensor; a module it names must have its quantized tensors.
+     */
+    default String requiredQuantization(String module, int cols) {
+        return null;
+    }
+
     /** @param path where {@code config} was found, for messages */
     static QuantizationScheme parse(JsonNode config, String path) {
         if (config == null || config.isNull()) {
@@ -32,15 +40,16 @@ sealed interface QuantizationScheme permits NoQuantization, CompressedTensors, F
         ConfigFields fields = ConfigFields.of(config, path);
         String method = fields.string("quant_method", null);
         if (method == null) {
-            throw fields.problem("quant_method", "is missing; Glint reads compressed-tensors, fp8, awq and gptq checkpoints");
+            throw fields.problem("quant_method", "is missing; Glint reads compressed-tensors, fp8, awq, gptq and glint checkpoints");
         }
         return switch (method) {
             case "compressed-tensors" -> CompressedTensors.parse(fields);
             case "fp8" -> Fp8Blocks.parse(fields);
             case "awq" -> Awq.parse(fields);
             case "gptq" -> Gptq.parse(fields);
+            case GlintQuantization.METHOD -> GlintQuantization.parse(fields);
             default -> throw new CheckpointException(path + ".quant_method \"" + method
-                    + "\" is not supported; Glint reads compressed-tensors, fp8, awq and gptq checkpoints");
+                    + "\" is not supported; Glint reads compressed-tensors, fp8, awq, gptq and glint checkpoints");
         };
     }
 

@@ -1,0 +1,79 @@
+package dev.glint.engine.quant;
+
+import dev.glint.engine.checkpoint.DType;
+import dev.glint.kernels.Fp8Matrix;
+import dev.glint.kernels.Matrix;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * Glint's fp8: E4M3FN codes {@code X.weight [rows, cols]} with one F32 scale per output row {@code X.weight_scale
+ * [rows, 1]}, the row's largest magnitude over 448 (E4M3's largest finite value), so that each row uses the format's
+ * whole range. A floating-point code keeps its relative precision (2⁻⁴) at any magnitude, so one scale per row loses
+ * only the values below 2⁻⁹ of the row's largest; 128×128 blocks would help only rows with extreme outliers, at one
+ * scale multiply per block in the kernel instead of per row.
+ */
+final class Fp8Rows {
+    static final String SCALE = "weight_scale";
+    static final float E4M3_MAX = 448f;
+    private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** The smallest normal E4M3 magnitude, 2⁻⁶; below it codes are multiples of 2⁻⁹. */
+    private static final float MIN_NORMAL = 0x1p-6f;
+
+    private Fp8Rows() {
+    }
+
+    static Quantized quantize(Matrix source, Arena arena) {
+        int rows = source.rows(), cols = source.cols();
+        MemorySegment codes = arena.allocate((long) rows * cols, 64);
+        MemorySegment scales = arena.allocate(4L * rows, 64);
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            source.loadRow(r, row);
+            Quantized.requireFinite(row, r);
+            float largest = 0f;
+            for (float w : row) {
+                largest = Math.max(largest, Math.abs(w));
+            }
+            float scale = largest == 0f ? 1f : largest / E4M3_MAX;
+            scales.setAtIndex(F32, r, scale);
+            long base = (long) r * cols;
+            for (int c = 0; c < cols; c++) {
+                codes.set(ValueLayout.JAVA_BYTE, base + c, e4m3(row[c] / scale));
+            }
+        }
+        return new Quantized(Fp8Matrix.perChannel(codes, rows, cols, scales), List.of(
+                new Quantized.Part("weight", DType.F8_E4M3, new long[]{rows, cols}, codes),
+                new Quantized.Part(SCALE, DType.F32, new long[]{rows, 1}, scales)));
+    }
+
+    static Matrix read(Module module) {
+        return Fp8Weights.perChannel(module, SCALE);
+    }
+
+    /**
+     * The E4M3FN code nearest to {@code v}, ties to even, magnitudes of 448 and above saturating to 448 (the format
+     * has no infinity). Normal codes hold {@code 2^e · (1 + m/8)}, subnormal ones {@code m · 2⁻⁹}.
+     */
+    static byte e4m3(float v) {
+        int sign = Float.floatToRawIntBits(v) < 0 ? 0x80 : 0;
+        float a = Math.abs(v);
+        if (!(a < E4M3_MAX)) {
+            return (byte) (sign | 0x7E);
+        }
+        if (a < MIN_NORMAL) {
+            return (byte) (sign | (int) Math.rint(a * 512f));
+        }
+        int exponent = Math.getExponent(a);
+        int mantissa = (int) Math.rint(Math.scalb(a, -exponent) * 8f - 8f);
+        if (mantissa == 8) {
+            exponent++;
+            mantissa = 0;
+        }
+        return (byte) (sign | (exponent + 7) << 3 | mantissa);
+    }
+}

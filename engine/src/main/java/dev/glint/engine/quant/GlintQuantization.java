@@ -1,0 +1,88 @@
+package dev.glint.engine.quant;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.engine.checkpoint.CheckpointException;
+import dev.glint.kernels.Matrix;
+
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code quant_method: "glint"}, the checkpoints {@code glint quantize} writes: {@code modules} maps each quantized
+ * {@link TensorKind} to its {@link QuantFormat}, and each quantized matrix is stored in the bytes its kernel reads.
+ * {@code layout_version} names those byte layouts; a reader refuses a version it does not know rather than misread it.
+ */
+record GlintQuantization(QuantizationPlan plan, String path) implements QuantizationScheme {
+    static final String METHOD = "glint";
+    static final int LAYOUT_VERSION = 1;
+    static final int GROUP_SIZE = 32;
+
+    static GlintQuantization parse(ConfigFields fields) {
+        int version = fields.integer("layout_version", 0);
+        if (version != LAYOUT_VERSION) {
+            throw fields.problem("layout_version", (fields.present("layout_version") ? version + " is not supported"
+                    : "is missing") + "; this Glint reads glint layout version " + LAYOUT_VERSION);
+        }
+        int groupSize = fields.integer("group_size", GROUP_SIZE);
+        if (groupSize != GROUP_SIZE) {
+            throw fields.problem("group_size", groupSize + " is not supported; glint q4 and q8 use groups of " + GROUP_SIZE);
+        }
+        ConfigFields modules = fields.object("modules");
+        Map<TensorKind, QuantFormat> formats = new EnumMap<>(TensorKind.class);
+        for (Map.Entry<String, JsonNode> entry : modules.node().properties()) {
+            String where = modules.path() + "." + entry.getKey();
+            try {
+                formats.put(TensorKind.parse(entry.getKey(), where),
+                        QuantFormat.parse(modules.string(entry.getKey(), null), where));
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(e.getMessage(), e);
+            }
+        }
+        return new GlintQuantization(new QuantizationPlan(formats), fields.path());
+    }
+
+    /** The {@code quantization_config} describing {@code plan}. */
+    static ObjectNode config(QuantizationPlan plan) {
+        ObjectNode config = JsonNodeFactory.instance.objectNode();
+        config.put("quant_method", METHOD);
+        config.put("layout_version", LAYOUT_VERSION);
+        config.put("group_size", GROUP_SIZE);
+        ObjectNode modules = config.putObject("modules");
+        plan.formats().forEach((kind, format) -> modules.put(kind.id(), format.id()));
+        return config;
+    }
+
+    @Override
+    public String describe() {
+        return "glint " + plan.describe();
+    }
+
+    @Override
+    public String exclusion(String module) {
+        return plan.formatFor(module + ".weight").isPresent() ? null
+                : path + ".modules, which lists no " + TensorKind.of(module + ".weight").map(TensorKind::id).orElse(module);
+    }
+
+    @Override
+    public List<String> markers() {
+        return Arrays.stream(QuantFormat.values()).map(QuantFormat::marker).toList();
+    }
+
+    @Override
+    public Matrix read(Module module) {
+        return plan.formatFor(module.name() + ".weight").orElseThrow().read(module);
+    }
+
+    @Override
+    public String requiredQuantization(String module, int cols) {
+        String weight = module + ".weight";
+        return plan.formatFor(weight).filter(format -> format.fits(cols))
+                .map(format -> path + ".modules." + TensorKind.of(weight).orElseThrow().id() + " = " + format.id()
+                        + " (" + module + "." + format.marker() + ")")
+                .orElse(null);
+    }
+}

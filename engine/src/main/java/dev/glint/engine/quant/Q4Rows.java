@@ -1,0 +1,75 @@
+package dev.glint.engine.quant;
+
+import dev.glint.engine.checkpoint.DType;
+import dev.glint.engine.checkpoint.Tensor;
+import dev.glint.kernels.Int4Matrix;
+import dev.glint.kernels.Matrix;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * Glint's q4: asymmetric 4-bit in groups of 32 weights of a row (16 where the width is not a multiple of 32),
+ * {@code W = q · scale + min} with the group's minimum and {@code scale = (max − min) / 15}, so every group uses all 16
+ * levels (llama.cpp's Q4_1; {@link Int4Matrix} stores a min beside each scale in any case). {@code X.weight_q4} U8
+ * {@code [rows, bytes per row]} holds {@link Int4Matrix}'s packed layout byte for byte.
+ */
+final class Q4Rows {
+    static final String PACKED = "weight_q4";
+    private static final int LEVELS = 15;
+
+    private Q4Rows() {
+    }
+
+    /** 32, else 16 for a width that is a multiple of 16 only, else 0: such a matrix stays in float. */
+    static int groupSize(int cols) {
+        return cols % 32 == 0 ? 32 : cols % 16 == 0 ? 16 : 0;
+    }
+
+    static Quantized quantize(Matrix source, Arena arena) {
+        int rows = source.rows(), cols = source.cols();
+        int groupSize = groupSize(cols);
+        float[] row = new float[cols];
+        TrackingArena layout = new TrackingArena(arena);
+        Int4Matrix matrix = Int4Matrix.pack(layout, rows, cols, groupSize, null, (r, q, scales, mins) -> {
+            source.loadRow(r, row);
+            Quantized.requireFinite(row, r);
+            for (int g = 0; g < scales.length; g++) {
+                quantizeGroup(row, g * groupSize, groupSize, q, scales, mins, g);
+            }
+        });
+        MemorySegment bytes = layout.segments().getFirst();
+        return new Quantized(matrix, List.of(new Quantized.Part(PACKED, DType.U8,
+                new long[]{rows, bytes.byteSize() / rows}, bytes)));
+    }
+
+    private static void quantizeGroup(float[] row, int start, int length, byte[] q, float[] scales, float[] mins, int g) {
+        float min = Float.POSITIVE_INFINITY, max = Float.NEGATIVE_INFINITY;
+        for (int c = start; c < start + length; c++) {
+            min = Math.min(min, row[c]);
+            max = Math.max(max, row[c]);
+        }
+        float scale = (max - min) / LEVELS;
+        scales[g] = scale;
+        mins[g] = min;
+        for (int c = start; c < start + length; c++) {
+            q[c] = (byte) (scale == 0f ? 0 : Math.clamp(Math.round((row[c] - min) / scale), 0, LEVELS));
+        }
+    }
+
+    /**
+     * Reads {@code X.weight_q4}. {@link Int4Matrix} cannot yet wrap a mapped segment, so the layout is copied once into
+     * memory the reader owns (an exact copy: no field is decoded or re-encoded).
+     */
+    static Matrix read(Module m) {
+        int groupSize = groupSize(m.cols());
+        long bytes = Int4Matrix.byteSize(m.rows(), m.cols(), groupSize);
+        Tensor packed = Tensors.requireDType(m.require(PACKED, "the packed 4-bit layout", m.rows(), bytes / m.rows()),
+                "a packed 4-bit layout", DType.U8);
+        TrackingArena layout = new TrackingArena(m.arena());
+        Int4Matrix matrix = Int4Matrix.pack(layout, m.rows(), m.cols(), groupSize, null, (r, q, scales, mins) -> { });
+        MemorySegment.copy(packed.data(), 0, layout.segments().getFirst(), 0, bytes);
+        return matrix;
+    }
+}
