@@ -55,6 +55,11 @@ public record EvalSet(List<Item> items, int maxNewTokens, Set<Integer> stopIds) 
                 Set.copyOf(Arrays.stream(ids(decoding.path("stop_token_ids"))).boxed().toList()));
     }
 
+    /** The first {@code n} items, for a quicker run. */
+    public EvalSet first(int n) {
+        return new EvalSet(items.subList(0, Math.min(n, items.size())), maxNewTokens, stopIds);
+    }
+
     private static int[] ids(JsonNode array) {
         int[] ids = new int[array.size()];
         for (int i = 0; i < ids.length; i++) {

@@ -29,6 +29,8 @@ import java.util.List;
                 TextCommands.Detokenize.class,
                 TextCommands.Render.class,
                 BenchCommand.class,
+                QuantizeCommand.class,
+                QuantBenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Glint {
     private static final List<Class<? extends Exception>> USER_ERRORS = List.of(

@@ -1,6 +1,8 @@
 package dev.glint.server.cli;
 
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.quant.QuantizationPlan;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -15,10 +17,14 @@ final class ModelOptions {
             description = "Worker threads for the kernels (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Mixin
+    QuantizeOptions quantize;
+
     Glm4Moe load() {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
-        return Glm4Moe.load(model, threads);
+        QuantizationPlan plan = quantize.plan();
+        return Glm4Moe.load(model, threads, plan, ProgressBar.quantizing("quantizing " + plan.describe()));
     }
 }

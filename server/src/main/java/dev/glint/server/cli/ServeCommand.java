@@ -1,8 +1,10 @@
 package dev.glint.server.cli;
 
+import dev.glint.engine.quant.QuantizationPlan;
 import dev.glint.server.http.OpenAiServer;
 import dev.glint.server.http.ServedModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -41,9 +43,14 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--served-model-name", paramLabel = "NAME", description = "Model id clients use (default: the folder name).")
     String servedModelName;
 
+    @Mixin
+    QuantizeOptions quantize;
+
     @Override
     public Integer call() throws InterruptedException {
-        ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel, prefillChunk, queue));
+        QuantizationPlan plan = quantize.plan();
+        ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel, prefillChunk, queue),
+                plan, ProgressBar.quantizing("quantizing " + plan.describe()));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(served, host, port, apiKey);

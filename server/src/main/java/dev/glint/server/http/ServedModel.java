@@ -2,6 +2,8 @@ package dev.glint.server.http;
 
 import dev.glint.engine.model.GenerationConfig;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.quant.QuantizationPlan;
+import dev.glint.engine.quant.QuantizationProgress;
 import dev.glint.engine.scheduler.Scheduler;
 import dev.glint.engine.text.chat.ChatTemplate;
 import dev.glint.engine.text.tokenizer.StreamingDecoder;
@@ -28,9 +30,9 @@ public final class ServedModel implements AutoCloseable {
     public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
     }
 
-    private ServedModel(Path directory, Options options) {
+    private ServedModel(Path directory, Options options, QuantizationPlan plan, QuantizationProgress progress) {
         this.directory = directory;
-        this.model = Glm4Moe.load(directory, options.threads());
+        this.model = Glm4Moe.load(directory, options.threads(), plan, progress);
         try {
             this.tokenizer = Tokenizer.load(directory);
             this.template = ChatTemplate.load(directory);
@@ -55,7 +57,12 @@ public final class ServedModel implements AutoCloseable {
     }
 
     public static ServedModel load(Path directory, Options options) {
-        return new ServedModel(directory, options);
+        return load(directory, options, QuantizationPlan.NONE, QuantizationProgress.NONE);
+    }
+
+    /** As {@link #load(Path, Options)}, quantizing the float matrices {@code plan} selects while loading. */
+    public static ServedModel load(Path directory, Options options, QuantizationPlan plan, QuantizationProgress progress) {
+        return new ServedModel(directory, options, plan, progress);
     }
 
     public String name() {

@@ -1,0 +1,46 @@
+package dev.glint.server.cli;
+
+import dev.glint.engine.checkpoint.Checkpoint;
+import dev.glint.engine.quant.GlintCheckpoint;
+import dev.glint.engine.quant.QuantFormat;
+import dev.glint.engine.quant.QuantizationPlan;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "quantize", description = "Writes a quantized copy of a BF16/F16/F32 checkpoint that later loads by mmap with no repacking.")
+final class QuantizeCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, paramLabel = "IN", description = "Hugging Face model folder to quantize.")
+    Path model;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "New folder for the quantized checkpoint.")
+    Path out;
+
+    @Option(names = "--format", required = true, paramLabel = "FORMAT", description = "fp8, q8 or q4.")
+    String format;
+
+    @Option(names = "--quantize-tensors", paramLabel = "KINDS", description = QuantizeOptions.TENSORS_HELP)
+    String tensors;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads quantizing (default: all cores).")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Override
+    public Integer call() throws IOException {
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
+        }
+        QuantizationPlan plan = QuantizationPlan.parse(QuantFormat.parse(format, "--format"), tensors);
+        long inBytes;
+        try (Checkpoint in = Checkpoint.open(model)) {
+            inBytes = in.bytesMapped();
+        }
+        long written = GlintCheckpoint.write(model, out, plan, threads, ProgressBar.quantizing("quantizing " + plan.describe()));
+        System.err.printf("glint quantize: wrote %s (%s): %.3f GB of tensors from %.3f GB%n", out, plan.describe(),
+                written / 1e9, inBytes / 1e9);
+        return 0;
+    }
+}
