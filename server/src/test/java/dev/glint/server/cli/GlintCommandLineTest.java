@@ -108,6 +108,44 @@ class GlintCommandLineTest {
     }
 
     @Test
+    void quantizingAtLoadAndQuantizeThenLoadGiveTheSameLogits(@TempDir Path dir) throws IOException {
+        Path written = dir.resolve("glm45-tiny-q4");
+        Result quantize = run("quantize", "--model", FIXTURE.toString(), "--out", written.toString(), "--format", "q4",
+                "--quantize-tensors", "experts,shared,attention,dense,lm_head:q8", "--threads", "2");
+        assertEquals(0, quantize.exitCode(), quantize.err());
+        String config = Files.readString(written.resolve("config.json"));
+        assertTrue(config.contains("\"quant_method\" : \"glint\"") && config.contains("\"lm_head\" : \"q8\"")
+                && config.contains("\"experts\" : \"q4\""), config);
+        Path atLoad = dir.resolve("at-load.f32"), reloaded = dir.resolve("reloaded.f32");
+        Result first = run("logits", "--model", FIXTURE.toString(), "--quantize", "q4", "--tokens",
+                FIXTURE.resolve("tokens.json").toString(), "--out", atLoad.toString());
+        Result second = run("logits", "--model", written.toString(), "--tokens", FIXTURE.resolve("tokens.json").toString(),
+                "--out", reloaded.toString());
+        assertEquals(0, first.exitCode() + second.exitCode(), first.err() + second.err());
+        assertTrue(maxAbsDifference(floats(atLoad), floats(reloaded)) < 1e-6, "at load and written");
+        Result refused = run("logits", "--model", written.toString(), "--quantize", "q8", "--tokens",
+                FIXTURE.resolve("tokens.json").toString(), "--out", atLoad.toString());
+        assertEquals(1, refused.exitCode());
+        assertTrue(refused.err().contains("is already quantized"), refused.err());
+        Result badKind = run("logits", "--model", FIXTURE.toString(), "--quantize", "q4", "--quantize-tensors", "routers",
+                "--tokens", FIXTURE.resolve("tokens.json").toString(), "--out", atLoad.toString());
+        assertTrue(badKind.exitCode() == 1 && badKind.err().contains("unknown tensor kind \"routers\""), badKind.err());
+    }
+
+    @Test
+    void quantBenchWritesItsTableJsonCsvAndChart(@TempDir Path dir) throws IOException {
+        Result result = run("quant-bench", "--model", GLM_NANO.toString(), "--formats", "bf16,q8", "--text",
+                "../models/quant-bench.txt", "--text-tokens", "64", "--eval-items", "3", "--prompt-tokens", "4",
+                "--gen-tokens", "2", "--repetitions", "1", "--threads", "1", "--out", dir.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("bf16     0.00000   0.00000  100.0%"), result.out());
+        assertTrue(result.out().lines().anyMatch(l -> l.startsWith("q8 ")), result.out());
+        assertEquals(3, Files.readAllLines(dir.resolve("quant-bench.csv")).size(), "header and two strategies");
+        assertTrue(Files.readString(dir.resolve("quant-bench.json")).contains("\"eval_items\" : 3"));
+        assertTrue(Files.readString(dir.resolve("quant-bench.svg")).startsWith("<svg"));
+    }
+
+    @Test
     void badInputGetsOneClearLineAndExitCodeOne(@TempDir Path dir) throws IOException {
         Result noModel = run("logits", "--model", dir.toString(), "--tokens", FIXTURE.resolve("tokens.json").toString(), "--out", dir.resolve("x").toString());
         assertEquals(1, noModel.exitCode());
