@@ -42,6 +42,7 @@ public final class Int8Matrix implements Matrix {
     private final MemorySegment data;
     private final int rows;
     private final int cols;
+    private final int blocks;
     private final long rowBytes;
 
     private Int8Matrix(MemorySegment data, int rows, int cols) {
@@ -53,6 +54,7 @@ public final class Int8Matrix implements Matrix {
         this.data = data;
         this.rows = rows;
         this.cols = cols;
+        this.blocks = cols / BLOCK;
         this.rowBytes = rowBytes(cols);
     }
 
@@ -153,17 +155,36 @@ public final class Int8Matrix implements Matrix {
 
     @Override
     public void matVec(float[] x, float[] out, int from, int to) {
+        float[] scales = new float[4 * blocks];
         int r = from;
         for (; r + 4 <= to; r += 4) {
-            dotFourRows(r, x, out);
+            dotFourRows(r, x, scales, out);
         }
         for (; r < to; r++) {
-            out[r] = dotRow(r, x);
+            out[r] = dotRow(r, x, scales);
+        }
+    }
+
+    /**
+     * Widens row {@code r}'s scales into {@code dst[at, at + blocks)} a vector at a time, so the loop over blocks
+     * broadcasts each from a float array instead of widening it alone.
+     */
+    private void widenScales(int r, float[] dst, int at) {
+        long scales = r * rowBytes + cols;
+        int b = 0;
+        for (int bound = blocks - LANES; b <= bound; b += LANES) {
+            F16Matrix.widen(data, scales + 2L * b).intoArray(dst, at + b);
+        }
+        for (; b < blocks; b++) {
+            dst[at + b] = Float.float16ToFloat(data.get(F16, scales + 2L * b));
         }
     }
 
     /** Four rows at once, so each activation load serves four weight streams and four accumulator chains. */
-    private void dotFourRows(int r, float[] x, float[] out) {
+    private void dotFourRows(int r, float[] x, float[] scales, float[] out) {
+        for (int i = 0; i < 4; i++) {
+            widenScales(r + i, scales, i * blocks);
+        }
         long base0 = r * rowBytes;
         long base1 = base0 + rowBytes;
         long base2 = base1 + rowBytes;
@@ -172,11 +193,12 @@ public final class Int8Matrix implements Matrix {
         FloatVector acc1 = FloatVector.zero(F32);
         FloatVector acc2 = FloatVector.zero(F32);
         FloatVector acc3 = FloatVector.zero(F32);
-        for (int b = 0, c = 0; c < cols; b++, c += BLOCK) {
-            acc0 = blockSum(base0 + c, x, c).fma(FloatVector.broadcast(F32, scale(base0, b)), acc0);
-            acc1 = blockSum(base1 + c, x, c).fma(FloatVector.broadcast(F32, scale(base1, b)), acc1);
-            acc2 = blockSum(base2 + c, x, c).fma(FloatVector.broadcast(F32, scale(base2, b)), acc2);
-            acc3 = blockSum(base3 + c, x, c).fma(FloatVector.broadcast(F32, scale(base3, b)), acc3);
+        for (int b = 0; b < blocks; b++) {
+            int c = b * BLOCK;
+            acc0 = blockSum(base0 + c, x, c).fma(FloatVector.broadcast(F32, scales[b]), acc0);
+            acc1 = blockSum(base1 + c, x, c).fma(FloatVector.broadcast(F32, scales[blocks + b]), acc1);
+            acc2 = blockSum(base2 + c, x, c).fma(FloatVector.broadcast(F32, scales[2 * blocks + b]), acc2);
+            acc3 = blockSum(base3 + c, x, c).fma(FloatVector.broadcast(F32, scales[3 * blocks + b]), acc3);
         }
         out[r] = acc0.reduceLanes(VectorOperators.ADD);
         out[r + 1] = acc1.reduceLanes(VectorOperators.ADD);
@@ -184,11 +206,13 @@ public final class Int8Matrix implements Matrix {
         out[r + 3] = acc3.reduceLanes(VectorOperators.ADD);
     }
 
-    private float dotRow(int r, float[] x) {
+    private float dotRow(int r, float[] x, float[] scales) {
+        widenScales(r, scales, 0);
         long base = r * rowBytes;
         FloatVector acc = FloatVector.zero(F32);
-        for (int b = 0, c = 0; c < cols; b++, c += BLOCK) {
-            acc = blockSum(base + c, x, c).fma(FloatVector.broadcast(F32, scale(base, b)), acc);
+        for (int b = 0; b < blocks; b++) {
+            int c = b * BLOCK;
+            acc = blockSum(base + c, x, c).fma(FloatVector.broadcast(F32, scales[b]), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD);
     }
