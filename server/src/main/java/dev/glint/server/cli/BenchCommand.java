@@ -6,7 +6,6 @@ import dev.glint.engine.model.Glm4Moe;
 import dev.glint.kernels.Vectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
@@ -19,24 +18,18 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
 
-    @Option(names = "--prompt-tokens", paramLabel = "N", description = "Prompt length (default ${DEFAULT-VALUE}).")
-    int promptTokens = 128;
-
-    @Option(names = "--gen-tokens", paramLabel = "N", description = "Tokens to decode (default ${DEFAULT-VALUE}).")
-    int genTokens = 64;
-
-    @Option(names = "--repetitions", paramLabel = "R", description = "Timed runs (default ${DEFAULT-VALUE}).")
-    int repetitions = 3;
+    @Mixin
+    ThroughputOptions timing;
 
     @Override
     public Integer call() {
         try (Glm4Moe glm = model.load()) {
-            Throughput speed = Throughput.measure(glm, promptTokens, genTokens, repetitions);
+            Throughput speed = timing.measure(glm);
             long weightBytes = glm.residentWeightBytes() * Footprint.of(glm.config()).weightsReadPerToken()
                     / Footprint.of(glm.config()).totalParameters();
             System.out.printf("threads %d, vector %d bits%n", model.threads, Vectors.BITS);
-            System.out.printf("pp%d  %8.2f ± %.2f tok/s%n", promptTokens, mean(speed.prefill()), spread(speed.prefill()));
-            System.out.printf("tg%d  %8.2f ± %.2f tok/s   (%.1f GB/s of weights)%n", genTokens, mean(speed.decode()),
+            System.out.printf("pp%d  %8.2f ± %.2f tok/s%n", timing.promptTokens, mean(speed.prefill()), spread(speed.prefill()));
+            System.out.printf("tg%d  %8.2f ± %.2f tok/s   (%.1f GB/s of weights)%n", timing.genTokens, mean(speed.decode()),
                     spread(speed.decode()), mean(speed.decode()) * weightBytes / 1e9);
         }
         return 0;

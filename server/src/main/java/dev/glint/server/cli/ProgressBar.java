@@ -32,8 +32,9 @@ final class ProgressBar implements QuantizationProgress {
         }
         lastDraw = now;
         int filled = total == 0 ? WIDTH : (int) (WIDTH * done / total);
-        out.printf("\r%s [%s%s] %3d%% %.2f/%.2f GB %.1f s", label, "#".repeat(filled), " ".repeat(WIDTH - filled),
-                total == 0 ? 100 : 100 * done / total, done / 1e9, total / 1e9, (now - start) / 1e9);
+        double unit = total >= 1e9 ? 1e9 : 1e6;
+        out.printf("\r%s [%s%s] %3d%% %.2f/%.2f %s %.1f s", label, "#".repeat(filled), " ".repeat(WIDTH - filled),
+                total == 0 ? 100 : 100 * done / total, done / unit, total / unit, total >= 1e9 ? "GB" : "MB", (now - start) / 1e9);
         if (complete) {
             out.println();
             finished = true;

@@ -12,6 +12,7 @@ import dev.glint.engine.quant.QuantFormat;
 import dev.glint.engine.quant.QuantizationPlan;
 import dev.glint.engine.text.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -62,14 +63,8 @@ final class QuantBenchCommand implements Callable<Integer> {
             description = "eval.json items answered per strategy, when the model has one (default: all; 0 skips).")
     Integer evalItems;
 
-    @Option(names = "--prompt-tokens", paramLabel = "N", description = "Prefill batch (default ${DEFAULT-VALUE}).")
-    int promptTokens = 128;
-
-    @Option(names = "--gen-tokens", paramLabel = "N", description = "Tokens decoded (default ${DEFAULT-VALUE}).")
-    int genTokens = 64;
-
-    @Option(names = "--repetitions", paramLabel = "R", description = "Timed speed runs (default ${DEFAULT-VALUE}).")
-    int repetitions = 3;
+    @Mixin
+    ThroughputOptions timing;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -111,7 +106,7 @@ final class QuantBenchCommand implements Callable<Integer> {
                 }
                 NextTokenQuality quality = NextTokenQuality.of(windows, reference, logits, glm.config().vocabSize());
                 int correct = eval == null ? -1 : eval.correctAnswers(glm, tokenizer);
-                Throughput speed = Throughput.measure(glm, promptTokens, genTokens, repetitions);
+                Throughput speed = timing.measure(glm);
                 results[i] = new Result(formats.get(i), plan.describe(), quality, correct,
                         eval == null ? 0 : eval.items().size(), speed, glm.residentWeightBytes());
                 System.err.printf("quant-bench: %s done%n", formats.get(i));
@@ -150,7 +145,7 @@ final class QuantBenchCommand implements Callable<Integer> {
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
                 "model %s, %d threads, %d text positions%n%-6s %9s %9s %7s %9s %10s %16s %16s %11s%n", model, threads,
                 results.getFirst().quality().positions(), "format", "KL mean", "KL max", "top-1", "PPL", "accuracy",
-                "pp" + promptTokens + " tok/s", "tg" + genTokens + " tok/s", "weights MB"));
+                "pp" + timing.promptTokens + " tok/s", "tg" + timing.genTokens + " tok/s", "weights MB"));
         for (Result r : results) {
             table.append(String.format(Locale.ROOT, "%-6s %9.5f %9.5f %6.1f%% %9.3f %10s %9.1f ± %4.1f %9.1f ± %4.1f %11.2f%n",
                     r.format(), r.quality().meanKl(), r.quality().maxKl(), 100 * r.quality().top1Agreement(),
@@ -172,8 +167,8 @@ final class QuantBenchCommand implements Callable<Integer> {
         root.put("threads", threads);
         root.put("text", text.toString());
         root.put("positions", results.getFirst().quality().positions());
-        root.put("prompt_tokens", promptTokens);
-        root.put("gen_tokens", genTokens);
+        root.put("prompt_tokens", timing.promptTokens);
+        root.put("gen_tokens", timing.genTokens);
         ArrayNode list = root.putArray("results");
         for (Result r : results) {
             ObjectNode o = list.addObject();
