@@ -192,11 +192,17 @@ public final class Int4Matrix implements Matrix {
         return data.byteSize();
     }
 
+    /**
+     * Each group's {@code Σ (q · scale + min) · x} is computed as {@code scale · Σ q · x + min · Σ x}, with the
+     * {@code Σ x} of every group taken once per call: the loop over weights is then one multiply-add each, and the
+     * (scale, min) pair is applied once per group.
+     */
     @Override
     public void matVec(float[] x, float[] out, int from, int to) {
         float[] ordered = inPackedOrder(x);
+        float[] groupSums = groupSums(ordered);
         for (int r = from; r < to; r++) {
-            out[r] = groupSize == HALF ? dotRowPairedGroups(r, ordered) : dotRow(r, ordered);
+            out[r] = groupSize == HALF ? dotRowPairedGroups(r, ordered, groupSums) : dotRow(r, ordered, groupSums);
         }
     }
 
@@ -211,47 +217,74 @@ public final class Int4Matrix implements Matrix {
         return ordered;
     }
 
-    /** {@code acc + Σ (q · scale + min) · x} over the 16 weights of {@code nibbles}, against {@code x[at, at+16)}. */
-    private static FloatVector dotHalf(ByteVector nibbles, FloatVector scale, FloatVector min, float[] x, int at, FloatVector acc) {
+    /** {@code Σ x} over each group's packed positions (a group is a multiple of 16 long, so of every vector width). */
+    private float[] groupSums(float[] x) {
+        float[] sums = new float[cols / groupSize];
+        for (int g = 0; g < sums.length; g++) {
+            FloatVector sum = FloatVector.zero(F32);
+            for (int c = g * groupSize; c < (g + 1) * groupSize; c += LANES) {
+                sum = sum.add(FloatVector.fromArray(F32, x, c));
+            }
+            sums[g] = sum.reduceLanes(VectorOperators.ADD);
+        }
+        return sums;
+    }
+
+    /** {@code acc + Σ q · x} over the 16 weights of {@code nibbles}, against {@code x[at, at+16)}. */
+    private static FloatVector dotHalf(ByteVector nibbles, float[] x, int at, FloatVector acc) {
         for (int p = 0; p < PARTS; p++) {
             FloatVector q = (FloatVector) nibbles.convertShape(VectorOperators.B2F, F32, p);
-            acc = q.fma(scale, min).fma(FloatVector.fromArray(F32, x, at + p * LANES), acc);
+            acc = q.fma(FloatVector.fromArray(F32, x, at + p * LANES), acc);
         }
         return acc;
     }
 
-    private float dotRow(int r, float[] x) {
+    /** {@code acc + Σ q · x} over the 32 weights of the block at byte {@code at}, against {@code x[c, c+32)}. */
+    private FloatVector dotBlock(long at, float[] x, int c, FloatVector acc) {
+        ByteVector packed = ByteVector.fromMemorySegment(BLOCK, data, at, ByteOrder.LITTLE_ENDIAN);
+        return dotHalf(packed.lanewise(VectorOperators.LSHR, 4), x, c + HALF, dotHalf(packed.and((byte) 0xF), x, c, acc));
+    }
+
+    /**
+     * One row at a time: rows are contiguous, so the weights stream from memory in one sequential run, which measured
+     * faster than two rows sharing their activation loads (four rows passed C2's inlining node limit and boxed).
+     */
+    private float dotRow(int r, float[] x, float[] groupSums) {
         long unit = r * rowBytes;
-        FloatVector acc0 = FloatVector.zero(F32);
-        FloatVector acc1 = FloatVector.zero(F32);
-        for (int c = 0; c < cols; unit += unitBytes) {
-            FloatVector scale = FloatVector.broadcast(F32, data.get(FLOAT, unit));
-            FloatVector min = FloatVector.broadcast(F32, data.get(FLOAT, unit + 4));
-            long block = unit + PAIR_BYTES;
-            for (int end = c + groupSize; c < end; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-                ByteVector packed = ByteVector.fromMemorySegment(BLOCK, data, block, ByteOrder.LITTLE_ENDIAN);
-                acc0 = dotHalf(packed.and((byte) 0xF), scale, min, x, c, acc0);
-                acc1 = dotHalf(packed.lanewise(VectorOperators.LSHR, 4), scale, min, x, c + HALF, acc1);
+        FloatVector acc = FloatVector.zero(F32);
+        float mins = 0f;
+        for (int g = 0, c = 0; c < cols; g++, unit += unitBytes) {
+            FloatVector part = FloatVector.zero(F32);
+            for (long block = unit + PAIR_BYTES, end = c + groupSize; c < end; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+                part = dotBlock(block, x, c, part);
             }
+            acc = part.fma(broadcastAt(unit), acc);
+            mins = Math.fma(data.get(FLOAT, unit + 4), groupSums[g], mins);
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD) + mins;
+    }
+
+    /** The F32 at byte {@code offset} in every lane. */
+    private FloatVector broadcastAt(long offset) {
+        return FloatVector.broadcast(F32, data.get(FLOAT, offset));
     }
 
     /** Group 16: each block's low nibbles are one group and its high nibbles the next. */
-    private float dotRowPairedGroups(int r, float[] x) {
+    private float dotRowPairedGroups(int r, float[] x, float[] groupSums) {
         long unit = r * rowBytes;
-        FloatVector acc0 = FloatVector.zero(F32);
-        FloatVector acc1 = FloatVector.zero(F32);
-        for (int c = 0; c < cols; c += BLOCK_WEIGHTS, unit += unitBytes) {
+        FloatVector acc = FloatVector.zero(F32);
+        float mins = 0f;
+        for (int g = 0, c = 0; c < cols; g += 2, c += BLOCK_WEIGHTS, unit += unitBytes) {
             ByteVector packed = ByteVector.fromMemorySegment(BLOCK, data, unit + 2 * PAIR_BYTES, ByteOrder.LITTLE_ENDIAN);
-            acc0 = dotHalf(packed.and((byte) 0xF), FloatVector.broadcast(F32, data.get(FLOAT, unit)),
-                    FloatVector.broadcast(F32, data.get(FLOAT, unit + 4)), x, c, acc0);
+            acc = dotHalf(packed.and((byte) 0xF), x, c, FloatVector.zero(F32)).fma(broadcastAt(unit), acc);
+            mins = Math.fma(data.get(FLOAT, unit + 4), groupSums[g], mins);
             if (c + HALF < cols) {
-                acc1 = dotHalf(packed.lanewise(VectorOperators.LSHR, 4), FloatVector.broadcast(F32, data.get(FLOAT, unit + 8)),
-                        FloatVector.broadcast(F32, data.get(FLOAT, unit + 12)), x, c + HALF, acc1);
+                acc = dotHalf(packed.lanewise(VectorOperators.LSHR, 4), x, c + HALF, FloatVector.zero(F32))
+                        .fma(broadcastAt(unit + 8), acc);
+                mins = Math.fma(data.get(FLOAT, unit + 12), groupSums[g + 1], mins);
             }
         }
-        return acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+        return acc.reduceLanes(VectorOperators.ADD) + mins;
     }
 
     @Override
