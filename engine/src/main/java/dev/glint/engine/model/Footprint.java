@@ -31,7 +31,7 @@ public record Footprint(long totalParameters, long activeParameters, long embedd
         long head = c.tieWordEmbeddings() ? 0 : embedding;
         total += embedding + head + h;
         active += embedding + head + h;
-        return new Footprint(total, active, embedding, KvCache.bytesPerToken(c));
+        return new Footprint(total, active, embedding, KvLayout.of(c).bytesPerToken());
     }
 
     /** Weights a decode step reads: the active ones but the embedding table, of which it reads one row. */

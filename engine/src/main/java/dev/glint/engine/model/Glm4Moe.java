@@ -110,7 +110,7 @@ public final class Glm4Moe implements AutoCloseable {
             add(h, config.isMoeLayer(l) ? moe(layer.moe(), m, n) : mlp(layer.mlp(), m, n));
         }
         for (Step step : steps) {
-            step.cache().advance(step.tokens().length);
+            step.cache().advance(step.tokens());
         }
         return logits(h, steps, batch);
     }
@@ -204,14 +204,19 @@ public final class Glm4Moe implements AutoCloseable {
         int groupSize = heads / kvHeads;
         float scale = (float) (1.0 / Math.sqrt(headDim));
         int longest = Arrays.stream(batch.positions()).max().orElse(0) + 1;
+        java.util.Map<KvCache, java.lang.foreign.MemorySegment[]> gathered = new java.util.IdentityHashMap<>();
+        for (int t = 0; t < n; t++) {
+            KvCache cache = batch.caches()[t];
+            gathered.computeIfAbsent(cache, c -> c.gather(layer, longest));
+        }
         pool.forRange(n * heads, 1, (from, to) -> {
             float[] scores = new float[longest];
             for (int i = from; i < to; i++) {
                 int t = i / heads;
                 int head = i % heads;
                 int off = t * config.qDim() + head * headDim;
-                KvCache cache = batch.caches()[t];
-                Attention.attend(q, off, cache.keys(layer), cache.values(layer), config.kvDim(),
+                java.lang.foreign.MemorySegment[] kv = gathered.get(batch.caches()[t]);
+                Attention.attend(q, off, kv[0], kv[1], config.kvDim(),
                         (head / groupSize) * headDim, batch.positions()[t] + 1, headDim, scale, scores, o, off);
             }
         });

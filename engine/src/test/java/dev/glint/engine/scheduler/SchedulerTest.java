@@ -54,7 +54,7 @@ class SchedulerTest {
         }
 
         @Override
-        public void onFinish(FinishReason reason, int promptTokens, int generatedTokens) {
+        public void onFinish(FinishReason reason, Usage usage) {
             done.complete(new Outcome(tokens.stream().mapToInt(Integer::intValue).toArray(), reason));
         }
 
