@@ -27,10 +27,10 @@ public final class Fp8Matrix implements Matrix {
      * As many byte lanes as float lanes, widened whole, where such a vector exists; at 128 bits (no 32-bit byte
      * vectors) twice as many, widened in two parts. Splitting a wider load into parts measured 25% slower.
      */
-    private static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_PREFERRED.withShape(
+    static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_PREFERRED.withShape(
             VectorShape.forBitSize(Math.max(64, Vectors.BITS / 4)));
     /** Float vectors per {@link #BYTES} load: 2 at 128 bits, else 1. */
-    private static final int PARTS = BYTES.length() / LANES;
+    static final int PARTS = BYTES.length() / LANES;
     /** (127 − 7) in the float exponent field: rebiases an E4M3 exponent once it sits in float position. */
     private static final int REBIAS = 120 << 23;
     /** After a left shift by 20 of the sign-extended byte: its 4 exponent and 3 mantissa bits, and its sign. */
@@ -117,7 +117,7 @@ public final class Fp8Matrix implements Matrix {
      * {@code 2^-7 · (1 + m/8)}, and {@code 2v − 2^-6} turns that into its value {@code m · 2^-9}. E4M3FN has no
      * infinities and NaN only at S.1111.111.
      */
-    private static FloatVector decode(ByteVector codes, int part) {
+    static FloatVector decode(ByteVector codes, int part) {
         IntVector shifted = ((IntVector) codes.convertShape(VectorOperators.B2I, I32, part)).lanewise(VectorOperators.LSHL, 20);
         IntVector magnitude = shifted.and(MAGNITUDE);
         FloatVector normal = magnitude.add(REBIAS).reinterpretAsFloats();
