@@ -1,5 +1,7 @@
 package dev.glint.engine.model;
 
+import dev.glint.kernels.KvType;
+
 /**
  * Parameter counts and bytes of a {@code glm4_moe} model, from its config: what a token touches (the attention,
  * dense and shared weights, {@code num_experts_per_tok} routed experts and the LM head) against what is stored.
@@ -31,7 +33,7 @@ public record Footprint(long totalParameters, long activeParameters, long embedd
         long head = c.tieWordEmbeddings() ? 0 : embedding;
         total += embedding + head + h;
         active += embedding + head + h;
-        return new Footprint(total, active, embedding, KvLayout.of(c).bytesPerToken());
+        return new Footprint(total, active, embedding, KvLayout.of(c, KvType.F32).bytesPerToken());
     }
 
     /** Weights a decode step reads: the active ones but the embedding table, of which it reads one row. */

@@ -5,10 +5,13 @@ import dev.glint.engine.model.Glm4MoeWeights.SelfAttention;
 import dev.glint.engine.model.Glm4MoeWeights.Layer;
 import dev.glint.engine.model.Glm4MoeWeights.Mlp;
 import dev.glint.engine.model.Glm4MoeWeights.Moe;
-import dev.glint.kernels.Attention;
+import dev.glint.kernels.AttentionState;
+import dev.glint.kernels.KvType;
 import dev.glint.kernels.Matrix;
 import dev.glint.kernels.MatrixProducts;
 import dev.glint.kernels.MatrixProducts.Product;
+import dev.glint.kernels.PagedAttention;
+import dev.glint.kernels.PagedKv;
 import dev.glint.kernels.VectorMath;
 import dev.glint.kernels.WorkerPool;
 
@@ -23,6 +26,9 @@ import java.util.List;
  * as one batch, decoding feeds one token. Keys and values go to the {@link KvCache}.
  */
 public final class Glm4Moe implements AutoCloseable {
+    /** Positions per piece of one token's attention: a multiple of the kernel's tile and of a block. */
+    private static final int ATTENTION_RANGE = 1024;
+
     private final Glm4MoeConfig config;
     private final Glm4MoeWeights weights;
     private final Checkpoint checkpoint;
@@ -68,8 +74,9 @@ public final class Glm4Moe implements AutoCloseable {
         return checkpoint;
     }
 
+    /** An F32 cache of at most {@code capacity} positions in a pool of its own. */
     public KvCache newCache(int capacity) {
-        return new KvCache(config, capacity);
+        return new KvCache(config, KvType.F32, capacity);
     }
 
     /** New tokens of one sequence for a {@link #forward(List)} step; its keys and values go to {@code cache}. */
@@ -95,11 +102,11 @@ public final class Glm4Moe implements AutoCloseable {
      * as {@link #forward(int[], KvCache, boolean)} does.
      */
     public List<float[]> forward(List<Step> steps) {
-        Tokens batch = Tokens.of(steps);
-        int n = batch.count();
         for (Step step : steps) {
             step.cache().reserve(step.tokens().length);
         }
+        Tokens batch = Tokens.of(steps);
+        int n = batch.count();
         float[] h = embed(batch.ids());
         Rope rope = rope(batch.positions());
         for (int l = 0; l < config.numHiddenLayers(); l++) {
@@ -115,26 +122,32 @@ public final class Glm4Moe implements AutoCloseable {
         return logits(h, steps, batch);
     }
 
-    /** The tokens of a step laid end to end: for each, its sequence's cache and its absolute position. */
-    private record Tokens(int[] ids, int[] positions, KvCache[] caches, int[] firstOfStep) {
+    /**
+     * The tokens of a step laid end to end: for each, its sequence's cache, that cache's block offsets (shared by the
+     * sequence's tokens and by every layer) and its absolute position.
+     */
+    private record Tokens(int[] ids, int[] positions, KvCache[] caches, long[][] blockOffsets, int[] firstOfStep) {
         static Tokens of(List<Step> steps) {
             int n = steps.stream().mapToInt(s -> s.tokens().length).sum();
             int[] ids = new int[n];
             int[] positions = new int[n];
             KvCache[] caches = new KvCache[n];
+            long[][] blockOffsets = new long[n][];
             int[] firstOfStep = new int[steps.size() + 1];
             int t = 0;
             for (int s = 0; s < steps.size(); s++) {
                 Step step = steps.get(s);
+                long[] offsets = step.cache().blockOffsets();
                 firstOfStep[s] = t;
                 for (int i = 0; i < step.tokens().length; i++, t++) {
                     ids[t] = step.tokens()[i];
                     positions[t] = step.cache().length() + i;
                     caches[t] = step.cache();
+                    blockOffsets[t] = offsets;
                 }
             }
             firstOfStep[steps.size()] = n;
-            return new Tokens(ids, positions, caches, firstOfStep);
+            return new Tokens(ids, positions, caches, blockOffsets, firstOfStep);
         }
 
         int count() {
@@ -187,7 +200,6 @@ public final class Glm4Moe implements AutoCloseable {
         int n = batch.count();
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
-        int headDim = config.headDim();
         Product qProj = Product.of(w.qProj(), a, n);
         Product kProj = Product.of(w.kProj(), a, n);
         Product vProj = Product.of(w.vProj(), a, n);
@@ -201,26 +213,84 @@ public final class Glm4Moe implements AutoCloseable {
             batch.caches()[t].store(layer, batch.positions()[t], k, t * config.kvDim(), v, t * config.kvDim());
         }
         float[] o = new float[n * config.qDim()];
-        int groupSize = heads / kvHeads;
+        attend(layer, q, batch, o);
+        return project(w.oProj(), o, n);
+    }
+
+    /**
+     * {@code o = softmax(q·Kᵀ / √head_dim) · V} of every token over its sequence's positions so far, one job per token
+     * and KV head covering all the query heads that share it. The positions go in ranges of {@link #ATTENTION_RANGE}
+     * whose online-softmax states merge left to right; when there are fewer jobs than threads (decoding), the ranges
+     * of each job are computed in parallel and merged after, in the same order, so the result is the same either way
+     * and a token's output never depends on what else its step held.
+     */
+    private void attend(int layer, float[] q, Tokens batch, float[] o) {
+        int kvHeads = config.numKeyValueHeads();
+        int groupHeads = config.numAttentionHeads() / kvHeads;
+        int headDim = config.headDim();
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        int longest = Arrays.stream(batch.positions()).max().orElse(0) + 1;
-        java.util.Map<KvCache, java.lang.foreign.MemorySegment[]> gathered = new java.util.IdentityHashMap<>();
-        for (int t = 0; t < n; t++) {
-            KvCache cache = batch.caches()[t];
-            gathered.computeIfAbsent(cache, c -> c.gather(layer, longest));
+        int jobs = batch.count() * kvHeads;
+        if (jobs >= pool.threads()) {
+            pool.forRange(jobs, 1, (from, to) -> {
+                AttentionState total = new AttentionState(groupHeads, headDim);
+                AttentionState range = new AttentionState(groupHeads, headDim);
+                for (int job = from; job < to; job++) {
+                    AttentionJob j = attentionJob(layer, batch, job, groupHeads);
+                    total.clear();
+                    for (int start = 0; start < j.positions; start += ATTENTION_RANGE) {
+                        range.clear();
+                        PagedAttention.accumulate(j.rows, start, Math.min(start + ATTENTION_RANGE, j.positions),
+                                q, j.headOffset, scale, range);
+                        total.merge(range);
+                    }
+                    total.finish(o, j.headOffset);
+                }
+            });
+            return;
         }
-        pool.forRange(n * heads, 1, (from, to) -> {
-            float[] scores = new float[longest];
-            for (int i = from; i < to; i++) {
-                int t = i / heads;
-                int head = i % heads;
-                int off = t * config.qDim() + head * headDim;
-                java.lang.foreign.MemorySegment[] kv = gathered.get(batch.caches()[t]);
-                Attention.attend(q, off, kv[0], kv[1], config.kvDim(),
-                        (head / groupSize) * headDim, batch.positions()[t] + 1, headDim, scale, scores, o, off);
+        AttentionJob[] all = new AttentionJob[jobs];
+        int[] firstRange = new int[jobs + 1];
+        for (int job = 0; job < jobs; job++) {
+            all[job] = attentionJob(layer, batch, job, groupHeads);
+            firstRange[job + 1] = firstRange[job] + Math.ceilDiv(all[job].positions, ATTENTION_RANGE);
+        }
+        AttentionState[] ranges = new AttentionState[firstRange[jobs]];
+        pool.forRange(ranges.length, 1, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int job = jobOfRange(firstRange, r);
+                AttentionJob j = all[job];
+                int start = (r - firstRange[job]) * ATTENTION_RANGE;
+                ranges[r] = new AttentionState(groupHeads, headDim);
+                PagedAttention.accumulate(j.rows, start, Math.min(start + ATTENTION_RANGE, j.positions),
+                        q, j.headOffset, scale, ranges[r]);
             }
         });
-        return project(w.oProj(), o, n);
+        AttentionState total = new AttentionState(groupHeads, headDim);
+        for (int job = 0; job < jobs; job++) {
+            total.clear();
+            for (int r = firstRange[job]; r < firstRange[job + 1]; r++) {
+                total.merge(ranges[r]);
+            }
+            total.finish(o, all[job].headOffset);
+        }
+    }
+
+    /** Token {@code job / kvHeads}'s query heads of KV head {@code job % kvHeads}: where they and their keys are. */
+    private record AttentionJob(PagedKv rows, int positions, int headOffset) {
+    }
+
+    private AttentionJob attentionJob(int layer, Tokens batch, int job, int groupHeads) {
+        int kvHeads = config.numKeyValueHeads();
+        int t = job / kvHeads;
+        int kvHead = job % kvHeads;
+        PagedKv rows = batch.caches()[t].rows(layer, kvHead, batch.blockOffsets()[t]);
+        return new AttentionJob(rows, batch.positions()[t] + 1, t * config.qDim() + kvHead * groupHeads * config.headDim());
+    }
+
+    /** The job whose ranges {@code [firstRange[job], firstRange[job + 1])} hold {@code range}; every job has one. */
+    private static int jobOfRange(int[] firstRange, int range) {
+        int found = Arrays.binarySearch(firstRange, range);
+        return found >= 0 ? found : -found - 2;
     }
 
     /** Per head: the optional q/k RMSNorm over head_dim, then partial rotary embedding of the leading dims. */

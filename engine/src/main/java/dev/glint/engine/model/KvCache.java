@@ -1,5 +1,8 @@
 package dev.glint.engine.model;
 
+import dev.glint.kernels.KvType;
+import dev.glint.kernels.PagedKv;
+
 import java.util.Arrays;
 import java.util.List;
 
@@ -30,8 +33,8 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** A sequence in a pool of its own, exactly as large as it may grow. */
-    public KvCache(Glm4MoeConfig config, int capacity) {
-        this(new KvPool(config, checkedCapacity(capacity)), capacity, true);
+    public KvCache(Glm4MoeConfig config, KvType type, int capacity) {
+        this(new KvPool(config, type, checkedCapacity(capacity)), capacity, true);
     }
 
     private KvCache(KvPool pool, int capacity, boolean ownsPool) {
@@ -128,16 +131,12 @@ public final class KvCache implements AutoCloseable {
         pool.store(layer, blocks[position / KvPool.BLOCK_TOKENS], position % KvPool.BLOCK_TOKENS, k, kOff, v, vOff);
     }
 
-    java.lang.foreign.MemorySegment[] gather(int layer, int positions) {
-        java.lang.foreign.MemorySegment k = java.lang.foreign.MemorySegment.ofArray(new float[positions * pool.layout().kvDim()]);
-        java.lang.foreign.MemorySegment v = java.lang.foreign.MemorySegment.ofArray(new float[positions * pool.layout().kvDim()]);
-        long stride = pool.layout().tokenStride();
-        for (int p = 0; p < Math.min(positions, blockCount * KvPool.BLOCK_TOKENS); p++) {
-            long at = pool.blockOffset(blocks[p / KvPool.BLOCK_TOKENS]) + (p % KvPool.BLOCK_TOKENS) * stride;
-            java.lang.foreign.MemorySegment.copy(pool.keys(layer), at, k, p * stride, stride);
-            java.lang.foreign.MemorySegment.copy(pool.values(layer), at, v, p * stride, stride);
-        }
-        return new java.lang.foreign.MemorySegment[]{k, v};
+    /** Where head {@code head}'s rows of layer {@code layer} lie, given this step's {@link #blockOffsets}. */
+    PagedKv rows(int layer, int head, long[] blockOffsets) {
+        KvLayout layout = pool.layout();
+        long headAt = head * layout.headRowBytes();
+        return new PagedKv(layout.type(), layout.headDim(), pool.keys(layer).asSlice(headAt),
+                pool.values(layer).asSlice(headAt), blockOffsets, KvPool.BLOCK_TOKENS, layout.tokenStride());
     }
 
     /** Counts {@code fed}'s tokens as held, their keys and values stored; each block they fill joins the prefix cache. */

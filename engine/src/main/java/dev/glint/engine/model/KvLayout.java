@@ -1,21 +1,23 @@
 package dev.glint.engine.model;
 
+import dev.glint.kernels.KvType;
+
 /**
  * How one position's keys (or values) of one layer lie in the KV pool: {@code kvHeads} head rows of
- * {@code headDim} F32 values, one after the other, {@code tokenStride} bytes in all.
+ * {@code headDim} values encoded as {@code type}, one after the other, {@link #tokenStride} bytes in all.
  */
-public record KvLayout(int layers, int kvHeads, int headDim, long headRowBytes) {
+public record KvLayout(KvType type, int layers, int kvHeads, int headDim) {
 
-    public static KvLayout of(Glm4MoeConfig config) {
-        return new KvLayout(config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim(), 4L * config.headDim());
+    public static KvLayout of(Glm4MoeConfig config, KvType type) {
+        return new KvLayout(type, config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim());
     }
 
-    public int kvDim() {
-        return kvHeads * headDim;
+    public long headRowBytes() {
+        return type.rowBytes(headDim);
     }
 
     public long tokenStride() {
-        return kvHeads * headRowBytes;
+        return kvHeads * headRowBytes();
     }
 
     /** Bytes one position takes in the whole model: keys and values of every layer. */

@@ -1,8 +1,9 @@
 package dev.glint.engine.model;
 
+import dev.glint.kernels.KvType;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -47,12 +48,12 @@ public final class KvPool implements AutoCloseable {
     private long queriedTokens;
     private long hitTokens;
 
-    /** A pool of at least {@code tokens} positions (rounded up to whole blocks) for {@code config}'s layers. */
-    public KvPool(Glm4MoeConfig config, int tokens) {
+    /** A pool of at least {@code tokens} positions (rounded up to whole blocks) of {@code config}'s layers. */
+    public KvPool(Glm4MoeConfig config, KvType type, int tokens) {
         if (tokens < 1) {
             throw new IllegalArgumentException("a KV pool needs room for at least one token, got " + tokens);
         }
-        this.layout = KvLayout.of(config);
+        this.layout = KvLayout.of(config, type);
         this.blocks = Math.ceilDiv(tokens, BLOCK_TOKENS);
         int layers = config.numHiddenLayers();
         keys = new MemorySegment[layers];
@@ -126,10 +127,15 @@ public final class KvPool implements AutoCloseable {
         return hitTokens;
     }
 
+    /** Encodes one position's key and value heads ({@code kvHeads · headDim} floats each) into its block. */
     void store(int layer, int block, int slot, float[] k, int kOff, float[] v, int vOff) {
         long at = blockOffset(block) + slot * layout.tokenStride();
-        MemorySegment.copy(k, kOff, keys[layer], ValueLayout.JAVA_FLOAT, at, layout.kvDim());
-        MemorySegment.copy(v, vOff, values[layer], ValueLayout.JAVA_FLOAT, at, layout.kvDim());
+        int headDim = layout.headDim();
+        for (int head = 0; head < layout.kvHeads(); head++) {
+            long row = at + head * layout.headRowBytes();
+            layout.type().store(k, kOff + head * headDim, headDim, keys[layer], row);
+            layout.type().store(v, vOff + head * headDim, headDim, values[layer], row);
+        }
     }
 
     /** A block for one holder, or {@link #NO_BLOCK} when every block is held; evicts the oldest idle cached block. */

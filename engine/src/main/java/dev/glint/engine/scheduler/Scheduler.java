@@ -4,6 +4,7 @@ import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.model.KvCache;
 import dev.glint.engine.model.KvPool;
 import dev.glint.engine.sampling.Sampler;
+import dev.glint.kernels.KvType;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -68,7 +69,7 @@ public final class Scheduler implements AutoCloseable {
 
     /** A scheduler with an F32 pool of {@code contextLength} tokens of its own. */
     public Scheduler(Glm4Moe model, int parallel, int contextLength, int prefillChunk, int maxWaiting) {
-        this(model, new KvPool(model.config(), Math.max(1, contextLength)), parallel, contextLength, prefillChunk, maxWaiting);
+        this(model, new KvPool(model.config(), KvType.F32, Math.max(1, contextLength)), parallel, contextLength, prefillChunk, maxWaiting);
     }
 
     /** Schedules sequences of at most {@code contextLength} tokens in {@code pool}, which it closes when closed. */
