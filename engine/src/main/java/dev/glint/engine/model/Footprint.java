@@ -1,13 +1,11 @@
 package dev.glint.engine.model;
 
-import dev.glint.kernels.KvType;
-
 /**
  * Parameter counts and bytes of a {@code glm4_moe} model, from its config: what a token touches (the attention,
  * dense and shared weights, {@code num_experts_per_tok} routed experts and the LM head) against what is stored.
  * The MTP layer is not counted: the main forward pass never runs it.
  */
-public record Footprint(long totalParameters, long activeParameters, long embeddingParameters, long kvBytesPerToken) {
+public record Footprint(long totalParameters, long activeParameters, long embeddingParameters) {
 
     public static Footprint of(Glm4MoeConfig c) {
         long h = c.hiddenSize();
@@ -33,7 +31,7 @@ public record Footprint(long totalParameters, long activeParameters, long embedd
         long head = c.tieWordEmbeddings() ? 0 : embedding;
         total += embedding + head + h;
         active += embedding + head + h;
-        return new Footprint(total, active, embedding, KvLayout.of(c, KvType.F32).bytesPerToken());
+        return new Footprint(total, active, embedding);
     }
 
     /** Weights a decode step reads: the active ones but the embedding table, of which it reads one row. */

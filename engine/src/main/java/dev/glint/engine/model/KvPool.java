@@ -59,7 +59,14 @@ public final class KvPool implements AutoCloseable {
         keys = new MemorySegment[layers];
         values = new MemorySegment[layers];
         long layerBytes = (long) blocks * BLOCK_TOKENS * layout.tokenStride();
-        MemorySegment all = arena.allocate(2 * layers * layerBytes, 64);
+        MemorySegment all;
+        try {
+            all = arena.allocate(2 * layers * layerBytes, 64);
+        } catch (OutOfMemoryError e) {
+            arena.close();
+            throw new IllegalStateException("no memory for a KV pool of " + blocks * BLOCK_TOKENS + " tokens ("
+                    + 2 * layers * layerBytes + " bytes): " + e.getMessage(), e);
+        }
         for (int l = 0; l < layers; l++) {
             keys[l] = all.asSlice(2 * l * layerBytes, layerBytes);
             values[l] = all.asSlice((2L * l + 1) * layerBytes, layerBytes);

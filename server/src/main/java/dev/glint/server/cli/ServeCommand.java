@@ -1,5 +1,7 @@
 package dev.glint.server.cli;
 
+import dev.glint.engine.model.MemoryPlan;
+import dev.glint.kernels.KvType;
 import dev.glint.server.http.OpenAiServer;
 import dev.glint.server.http.ServedModel;
 import picocli.CommandLine.Command;
@@ -23,8 +25,19 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--api-key", paramLabel = "KEY", description = "Require this key (Authorization: Bearer KEY or x-api-key).")
     String apiKey;
 
-    @Option(names = "--ctx", paramLabel = "N", description = "Context length per sequence (default: the model's maximum).")
+    @Option(names = "--ctx", paramLabel = "N", description = "Longest sequence (prompt + max_tokens), and the KV pool's size "
+            + "unless --kv-pool-tokens says otherwise (default: the model's maximum).")
     Integer ctx;
+
+    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache element type: f32, bf16, fp8 or q8_0 (default ${DEFAULT-VALUE}).")
+    String kvType = "f32";
+
+    @Option(names = "--kv-pool-tokens", paramLabel = "N", description = "Tokens of KV cache shared by all running sequences (default: --ctx).")
+    Integer kvPoolTokens;
+
+    @Option(names = "--memory-limit", paramLabel = "SIZE", description = "Refuse to start when weights and KV pool need more, e.g. 20g or 512m "
+            + "(default: physical memory less the heap and 1 GiB).")
+    String memoryLimit;
 
     @Option(names = "--parallel", paramLabel = "N", description = "Sequences generated at once (default ${DEFAULT-VALUE}).")
     int parallel = 8;
@@ -43,7 +56,8 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel, prefillChunk, queue));
+        ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel,
+                prefillChunk, queue, KvType.named(kvType), kvPoolTokens, memoryLimit == null ? null : MemoryPlan.parseSize(memoryLimit)));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(served, host, port, apiKey);
@@ -57,6 +71,7 @@ final class ServeCommand implements Callable<Integer> {
             served.close();
             stopped.countDown();
         }, "glint-shutdown"));
+        System.out.println(served.plan().describe());
         System.out.printf("glint serving %s at http://%s:%d/v1 (context %d, %d parallel, %d threads)%n", served.name(),
                 host, server.port(), served.scheduler().contextLength(), parallel, threads);
         System.out.flush();

@@ -2,10 +2,13 @@ package dev.glint.server.http;
 
 import dev.glint.engine.model.GenerationConfig;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.model.KvPool;
+import dev.glint.engine.model.MemoryPlan;
 import dev.glint.engine.scheduler.Scheduler;
 import dev.glint.engine.text.chat.ChatTemplate;
 import dev.glint.engine.text.tokenizer.StreamingDecoder;
 import dev.glint.engine.text.tokenizer.Tokenizer;
+import dev.glint.kernels.KvType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,11 +24,20 @@ public final class ServedModel implements AutoCloseable {
     private final ChatTemplate template;
     private final Set<Integer> stopIds;
     private final GenerationParams.GenerationDefaults defaults;
+    private final MemoryPlan plan;
     private final Scheduler scheduler;
     private final long loadedAt = System.currentTimeMillis() / 1000;
 
-    /** Serving options: context per sequence, parallel sequences, prompt tokens per step, waiting requests. */
-    public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
+    /**
+     * Serving options: context per sequence (default: the model's), parallel sequences, prompt tokens per step,
+     * waiting requests; the KV cache's type, its pool in tokens (default: one context) and the memory limit that
+     * weights and pool must fit (default: {@link MemoryPlan#defaultLimit}).
+     */
+    public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting,
+                          KvType kvType, Integer poolTokens, Long memoryLimit) {
+        public Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
+            this(name, threads, contextLength, parallel, prefillChunk, maxWaiting, KvType.F32, null, null);
+        }
     }
 
     private ServedModel(Path directory, Options options) {
@@ -46,8 +58,12 @@ public final class ServedModel implements AutoCloseable {
         this.defaults = new GenerationParams.GenerationDefaults(generation.temperature(), generation.topP(), null);
         int context = options.contextLength() == null ? model.config().maxPositionEmbeddings() : options.contextLength();
         try {
-            this.scheduler = new Scheduler(model, options.parallel(), context, options.prefillChunk(), options.maxWaiting());
-        } catch (RuntimeException e) {
+            this.plan = MemoryPlan.of(model.config(), model.checkpoint().bytesMapped(), options.kvType(), context,
+                    options.poolTokens(), options.memoryLimit() == null ? MemoryPlan.defaultLimit() : options.memoryLimit());
+            plan.check();
+            KvPool pool = new KvPool(model.config(), options.kvType(), plan.poolTokens());
+            this.scheduler = new Scheduler(model, pool, options.parallel(), context, options.prefillChunk(), options.maxWaiting());
+        } catch (RuntimeException | OutOfMemoryError e) {
             model.close();
             throw e;
         }
@@ -80,6 +96,10 @@ public final class ServedModel implements AutoCloseable {
 
     GenerationParams.GenerationDefaults defaults() {
         return defaults;
+    }
+
+    public MemoryPlan plan() {
+        return plan;
     }
 
     public Scheduler scheduler() {
