@@ -16,8 +16,11 @@ public final class AttentionState {
     final float[] sum;
     /** {@code [groupHeads][headDim]}. */
     final float[] acc;
+    /** The scalar kernel's decoded rows. */
     final float[] keyRow;
     final float[] valueRow;
+    /** {@code [PagedAttention.TILE][headDim]}: the SIMD kernel's decoded keys of a tile, then its values. */
+    final float[] rows;
     /** {@code [groupHeads][PagedAttention.TILE]}: one tile's scores, then their weights. */
     final float[] weights;
 
@@ -33,6 +36,7 @@ public final class AttentionState {
         acc = new float[groupHeads * headDim];
         keyRow = new float[headDim];
         valueRow = new float[headDim];
+        rows = new float[PagedAttention.TILE * headDim];
         weights = new float[groupHeads * PagedAttention.TILE];
         clear();
     }

@@ -54,9 +54,14 @@ public enum KvType {
             }
         }
 
+        /** A vector loop rather than {@code MemorySegment.copy}, whose call into a copy stub costs more than a row. */
         @Override
         public void load(MemorySegment src, long at, int n, float[] dst, int off) {
-            MemorySegment.copy(src, FLOAT, at, dst, off, n);
+            int i = 0;
+            for (int bound = n - LANES; i <= bound; i += LANES) {
+                FloatVector.fromMemorySegment(Vectors.F32, src, at + 4L * i, ByteOrder.LITTLE_ENDIAN).intoArray(dst, off + i);
+            }
+            loadScalar(src, at + 4L * i, n - i, dst, off + i);
         }
 
         @Override

@@ -1,15 +1,27 @@
 package dev.glint.kernels;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import static dev.glint.kernels.Vectors.F32;
+import static dev.glint.kernels.Vectors.LANES;
+
 /**
  * Decode-time attention of the {@code groupHeads} query heads that share one KV head (GQA) over a paged cache, in one
  * pass with an online softmax: {@code out_h = softmax(scale · q_h · Kᵀ) · V} without ever holding a score per position.
  * Positions go in tiles of {@link #TILE}: each key row of a tile is decoded once and scored against every head, the
  * running maximum moves (rescaling the accumulators) at most once per tile, then each value row is decoded once and
- * added with every head's weight. Query head {@code h} is {@code q[qOff + h · headDim, +headDim)}.
+ * added with every head's weight. No array grows with the context. Query head {@code h} is {@code q[qOff + h · headDim, +headDim)}.
  */
 public final class PagedAttention {
-    /** Positions scored before their values are added: the weights of a tile stay in L1. */
-    static final int TILE = 32;
+    /**
+     * Positions decoded, scored and weighed together: a tile of decoded rows ({@code TILE · headDim} floats, 8 KiB at
+     * head_dim 128) stays in L1, and a multiple of every vector width's lane count lets the softmax run in whole vectors.
+     */
+    static final int TILE = 16;
 
     private PagedAttention() {
     }
@@ -32,52 +44,141 @@ public final class PagedAttention {
     /** Adds positions {@code [from, to)} to {@code state} (cleared, or holding a range disjoint from this one). */
     public static void accumulate(PagedKv kv, int from, int to, float[] q, int qOff, float scale, AttentionState state) {
         check(kv, from, to, q, qOff, state);
-        int heads = state.groupHeads;
-        int headDim = state.headDim;
-        float[] weights = state.weights;
         for (int tileStart = from; tileStart < to; tileStart += TILE) {
             int count = Math.min(TILE, to - tileStart);
-            for (int j = 0; j < count; j++) {
-                kv.type().load(kv.keys(), kv.rowOffset(tileStart + j), headDim, state.keyRow, 0);
-                for (int h = 0; h < heads; h++) {
-                    weights[h * TILE + j] = Dots.dot(q, qOff + h * headDim, state.keyRow, 0, headDim) * scale;
-                }
+            decodeTile(kv, kv.keys(), tileStart, count, state.rows);
+            for (int h = 0; h < state.groupHeads; h++) {
+                score(state, q, qOff + h * state.headDim, scale, count, h * TILE);
+                exponentiate(state, h);
             }
-            for (int h = 0; h < heads; h++) {
-                exponentiate(state, h, count);
-            }
-            for (int j = 0; j < count; j++) {
-                kv.type().load(kv.values(), kv.rowOffset(tileStart + j), headDim, state.valueRow, 0);
-                for (int h = 0; h < heads; h++) {
-                    VectorMath.axpy(weights[h * TILE + j], state.valueRow, 0, state.acc, h * headDim, headDim);
-                }
+            decodeTile(kv, kv.values(), tileStart, count, state.rows);
+            for (int h = 0; h < state.groupHeads; h++) {
+                addValues(state, count, h);
             }
         }
     }
 
+    /** Decodes the rows of positions {@code [tileStart, tileStart + count)} into {@code rows[j · headDim]}. */
+    private static void decodeTile(PagedKv kv, MemorySegment segment, int tileStart, int count, float[] rows) {
+        for (int j = 0; j < count; j++) {
+            kv.type().load(segment, kv.rowOffset(tileStart + j), kv.headDim(), rows, j * kv.headDim());
+        }
+    }
+
     /**
-     * Turns head {@code h}'s {@code count} scores of a tile into weights {@code exp(s − m)} against the running maximum
-     * {@code m}, first raising {@code m} to the tile's largest score and rescaling what came before.
+     * {@code weights[at + j] = scale · q · k_j} for the tile's decoded keys, four positions at a time so each query
+     * vector feeds four FMAs; positions past {@code count} score −∞, which weighs them 0.
      */
-    private static void exponentiate(AttentionState state, int h, int count) {
+    private static void score(AttentionState state, float[] q, int qOff, float scale, int count, int at) {
+        float[] rows = state.rows;
+        float[] weights = state.weights;
+        int d = state.headDim;
+        int j = 0;
+        for (; j + 4 <= count; j += 4) {
+            int k0 = j * d, k1 = k0 + d, k2 = k1 + d, k3 = k2 + d;
+            FloatVector acc0 = FloatVector.zero(F32);
+            FloatVector acc1 = FloatVector.zero(F32);
+            FloatVector acc2 = FloatVector.zero(F32);
+            FloatVector acc3 = FloatVector.zero(F32);
+            int i = 0;
+            for (int bound = d - LANES; i <= bound; i += LANES) {
+                FloatVector qv = FloatVector.fromArray(F32, q, qOff + i);
+                acc0 = qv.fma(FloatVector.fromArray(F32, rows, k0 + i), acc0);
+                acc1 = qv.fma(FloatVector.fromArray(F32, rows, k1 + i), acc1);
+                acc2 = qv.fma(FloatVector.fromArray(F32, rows, k2 + i), acc2);
+                acc3 = qv.fma(FloatVector.fromArray(F32, rows, k3 + i), acc3);
+            }
+            float s0 = acc0.reduceLanes(VectorOperators.ADD);
+            float s1 = acc1.reduceLanes(VectorOperators.ADD);
+            float s2 = acc2.reduceLanes(VectorOperators.ADD);
+            float s3 = acc3.reduceLanes(VectorOperators.ADD);
+            for (; i < d; i++) {
+                s0 = Math.fma(q[qOff + i], rows[k0 + i], s0);
+                s1 = Math.fma(q[qOff + i], rows[k1 + i], s1);
+                s2 = Math.fma(q[qOff + i], rows[k2 + i], s2);
+                s3 = Math.fma(q[qOff + i], rows[k3 + i], s3);
+            }
+            weights[at + j] = s0 * scale;
+            weights[at + j + 1] = s1 * scale;
+            weights[at + j + 2] = s2 * scale;
+            weights[at + j + 3] = s3 * scale;
+        }
+        for (; j < count; j++) {
+            weights[at + j] = Dots.dot(q, qOff, rows, j * d, d) * scale;
+        }
+        Arrays.fill(weights, at + count, at + TILE, Float.NEGATIVE_INFINITY);
+    }
+
+    /**
+     * Turns head {@code h}'s scores of a tile into weights {@code exp(s − m)} against the running maximum {@code m},
+     * first raising {@code m} to the tile's largest score and rescaling what came before.
+     */
+    private static void exponentiate(AttentionState state, int h) {
         float[] weights = state.weights;
         int base = h * TILE;
-        float tileMax = Float.NEGATIVE_INFINITY;
-        for (int j = 0; j < count; j++) {
-            tileMax = Math.max(tileMax, weights[base + j]);
+        FloatVector tileMax = FloatVector.broadcast(F32, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < TILE; j += LANES) {
+            tileMax = tileMax.max(FloatVector.fromArray(F32, weights, base + j));
         }
-        if (tileMax > state.max[h]) {
-            state.rescale(h, (float) Math.exp(state.max[h] - tileMax));
-            state.max[h] = tileMax;
+        float largest = tileMax.reduceLanes(VectorOperators.MAX);
+        if (largest > state.max[h]) {
+            state.rescale(h, (float) Math.exp(state.max[h] - largest));
+            state.max[h] = largest;
         }
-        float m = state.max[h];
-        float sum = 0f;
-        for (int j = 0; j < count; j++) {
-            float w = (float) Math.exp(weights[base + j] - m);
-            weights[base + j] = w;
-            sum += w;
+        FloatVector m = FloatVector.broadcast(F32, state.max[h]);
+        FloatVector sum = FloatVector.zero(F32);
+        for (int j = 0; j < TILE; j += LANES) {
+            FloatVector w = FloatVector.fromArray(F32, weights, base + j).sub(m).lanewise(VectorOperators.EXP);
+            w.intoArray(weights, base + j);
+            sum = sum.add(w);
         }
-        state.sum[h] += sum;
+        state.sum[h] += sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * {@code acc_h += Σ_j w_hj · v_j} over the tile's decoded values. Four slices of the accumulator at a time stay in
+     * registers while the positions go by, so four independent FMA chains hide the FMA latency and one broadcast weight
+     * feeds four FMAs.
+     */
+    private static void addValues(AttentionState state, int count, int h) {
+        float[] rows = state.rows;
+        float[] weights = state.weights;
+        float[] acc = state.acc;
+        int d = state.headDim;
+        int base = h * d;
+        int w = h * TILE;
+        int i = 0;
+        for (int bound = d - 4 * LANES; i <= bound; i += 4 * LANES) {
+            FloatVector sum0 = FloatVector.fromArray(F32, acc, base + i);
+            FloatVector sum1 = FloatVector.fromArray(F32, acc, base + i + LANES);
+            FloatVector sum2 = FloatVector.fromArray(F32, acc, base + i + 2 * LANES);
+            FloatVector sum3 = FloatVector.fromArray(F32, acc, base + i + 3 * LANES);
+            for (int j = 0, v = i; j < count; j++, v += d) {
+                FloatVector weight = FloatVector.broadcast(F32, weights[w + j]);
+                sum0 = FloatVector.fromArray(F32, rows, v).fma(weight, sum0);
+                sum1 = FloatVector.fromArray(F32, rows, v + LANES).fma(weight, sum1);
+                sum2 = FloatVector.fromArray(F32, rows, v + 2 * LANES).fma(weight, sum2);
+                sum3 = FloatVector.fromArray(F32, rows, v + 3 * LANES).fma(weight, sum3);
+            }
+            sum0.intoArray(acc, base + i);
+            sum1.intoArray(acc, base + i + LANES);
+            sum2.intoArray(acc, base + i + 2 * LANES);
+            sum3.intoArray(acc, base + i + 3 * LANES);
+        }
+        for (int bound = d - LANES; i <= bound; i += LANES) {
+            FloatVector sum = FloatVector.fromArray(F32, acc, base + i);
+            for (int j = 0; j < count; j++) {
+                sum = FloatVector.fromArray(F32, rows, j * d + i).fma(FloatVector.broadcast(F32, weights[w + j]), sum);
+            }
+            sum.intoArray(acc, base + i);
+        }
+        for (; i < d; i++) {
+            float sum = acc[base + i];
+            for (int j = 0; j < count; j++) {
+                sum = Math.fma(rows[j * d + i], weights[w + j], sum);
+            }
+            acc[base + i] = sum;
+        }
     }
 
     /** The plain online softmax, one position at a time, from the reference decoders. */
