@@ -26,8 +26,11 @@ import java.util.List;
  * as one batch, decoding feeds one token. Keys and values go to the {@link KvCache}.
  */
 public final class Glm4Moe implements AutoCloseable {
-    /** Positions per piece of one token's attention: a multiple of the kernel's tile and of a block. */
-    private static final int ATTENTION_RANGE = 1024;
+    /**
+     * Positions per piece of one token's attention: a multiple of the kernel's tile and of a block, and small enough
+     * that a piece's keys and values stay in a core's cache while a run of tokens goes over them.
+     */
+    private static final int ATTENTION_RANGE = 512;
 
     private final Glm4MoeConfig config;
     private final Glm4MoeWeights weights;
@@ -218,47 +221,56 @@ public final class Glm4Moe implements AutoCloseable {
     }
 
     /**
-     * {@code o = softmax(q·Kᵀ / √head_dim) · V} of every token over its sequence's positions so far, one job per token
-     * and KV head covering all the query heads that share it. The positions go in ranges of {@link #ATTENTION_RANGE}
-     * whose online-softmax states merge left to right; when there are fewer jobs than threads (decoding), the ranges
-     * of each job are computed in parallel and merged after, in the same order, so the result is the same either way
-     * and a token's output never depends on what else its step held.
+     * {@code o = softmax(q·Kᵀ / √head_dim) · V} of every token over its sequence's positions so far, one job per KV
+     * head and token covering all the query heads that share the head. The positions go in ranges of
+     * {@link #ATTENTION_RANGE} whose online-softmax states merge left to right, whoever computes them: with many jobs
+     * (prefill) each thread takes a run of neighbouring tokens and walks the ranges once for all of them, so a range's
+     * keys and values are read from memory once per run rather than once per token; with fewer jobs than threads
+     * (decode) the ranges themselves are spread. Either way a token's output is the same, whatever else its step held.
      */
     private void attend(int layer, float[] q, Tokens batch, float[] o) {
-        int kvHeads = config.numKeyValueHeads();
-        int groupHeads = config.numAttentionHeads() / kvHeads;
+        int groupHeads = config.numAttentionHeads() / config.numKeyValueHeads();
         int headDim = config.headDim();
         float scale = (float) (1.0 / Math.sqrt(headDim));
-        int jobs = batch.count() * kvHeads;
-        if (jobs >= pool.threads()) {
-            pool.forRange(jobs, 1, (from, to) -> {
-                AttentionState total = new AttentionState(groupHeads, headDim);
+        AttentionJob[] jobs = new AttentionJob[batch.count() * config.numKeyValueHeads()];
+        for (int job = 0; job < jobs.length; job++) {
+            jobs[job] = attentionJob(layer, batch, job, groupHeads);
+        }
+        if (jobs.length >= pool.threads()) {
+            pool.forRange(jobs.length, 1, (from, to) -> {
+                AttentionState[] totals = new AttentionState[to - from];
                 AttentionState range = new AttentionState(groupHeads, headDim);
+                int longest = 0;
                 for (int job = from; job < to; job++) {
-                    AttentionJob j = attentionJob(layer, batch, job, groupHeads);
-                    total.clear();
-                    for (int start = 0; start < j.positions; start += ATTENTION_RANGE) {
-                        range.clear();
-                        PagedAttention.accumulate(j.rows, start, Math.min(start + ATTENTION_RANGE, j.positions),
-                                q, j.headOffset, scale, range);
-                        total.merge(range);
+                    totals[job - from] = new AttentionState(groupHeads, headDim);
+                    longest = Math.max(longest, jobs[job].positions);
+                }
+                for (int start = 0; start < longest; start += ATTENTION_RANGE) {
+                    for (int job = from; job < to; job++) {
+                        AttentionJob j = jobs[job];
+                        if (start < j.positions) {
+                            range.clear();
+                            PagedAttention.accumulate(j.rows, start, Math.min(start + ATTENTION_RANGE, j.positions),
+                                    q, j.headOffset, scale, range);
+                            totals[job - from].merge(range);
+                        }
                     }
-                    total.finish(o, j.headOffset);
+                }
+                for (int job = from; job < to; job++) {
+                    totals[job - from].finish(o, jobs[job].headOffset);
                 }
             });
             return;
         }
-        AttentionJob[] all = new AttentionJob[jobs];
-        int[] firstRange = new int[jobs + 1];
-        for (int job = 0; job < jobs; job++) {
-            all[job] = attentionJob(layer, batch, job, groupHeads);
-            firstRange[job + 1] = firstRange[job] + Math.ceilDiv(all[job].positions, ATTENTION_RANGE);
+        int[] firstRange = new int[jobs.length + 1];
+        for (int job = 0; job < jobs.length; job++) {
+            firstRange[job + 1] = firstRange[job] + Math.ceilDiv(jobs[job].positions, ATTENTION_RANGE);
         }
-        AttentionState[] ranges = new AttentionState[firstRange[jobs]];
+        AttentionState[] ranges = new AttentionState[firstRange[jobs.length]];
         pool.forRange(ranges.length, 1, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int job = jobOfRange(firstRange, r);
-                AttentionJob j = all[job];
+                AttentionJob j = jobs[job];
                 int start = (r - firstRange[job]) * ATTENTION_RANGE;
                 ranges[r] = new AttentionState(groupHeads, headDim);
                 PagedAttention.accumulate(j.rows, start, Math.min(start + ATTENTION_RANGE, j.positions),
@@ -266,23 +278,23 @@ public final class Glm4Moe implements AutoCloseable {
             }
         });
         AttentionState total = new AttentionState(groupHeads, headDim);
-        for (int job = 0; job < jobs; job++) {
+        for (int job = 0; job < jobs.length; job++) {
             total.clear();
             for (int r = firstRange[job]; r < firstRange[job + 1]; r++) {
                 total.merge(ranges[r]);
             }
-            total.finish(o, all[job].headOffset);
+            total.finish(o, jobs[job].headOffset);
         }
     }
 
-    /** Token {@code job / kvHeads}'s query heads of KV head {@code job % kvHeads}: where they and their keys are. */
+    /** One token's query heads of one KV head: where they and that head's keys and values are, and how many positions. */
     private record AttentionJob(PagedKv rows, int positions, int headOffset) {
     }
 
+    /** Job {@code kvHead · tokens + t}: neighbouring jobs are neighbouring tokens of one head, mostly of one sequence. */
     private AttentionJob attentionJob(int layer, Tokens batch, int job, int groupHeads) {
-        int kvHeads = config.numKeyValueHeads();
-        int t = job / kvHeads;
-        int kvHead = job % kvHeads;
+        int t = job % batch.count();
+        int kvHead = job / batch.count();
         PagedKv rows = batch.caches()[t].rows(layer, kvHead, batch.blockOffsets()[t]);
         return new AttentionJob(rows, batch.positions()[t] + 1, t * config.qDim() + kvHead * groupHeads * config.headDim());
     }
