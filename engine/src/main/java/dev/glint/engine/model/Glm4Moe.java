@@ -38,6 +38,7 @@ public final class Glm4Moe implements AutoCloseable {
     private final WorkerPool pool;
     private final MoeRouter router;
     private final double[] inverseFrequencies;
+    private AttentionState[] attentionStates = new AttentionState[0];
 
     private Glm4Moe(Glm4MoeConfig config, Checkpoint checkpoint, WorkerPool pool) {
         this.config = config;
@@ -237,12 +238,12 @@ public final class Glm4Moe implements AutoCloseable {
             jobs[job] = attentionJob(layer, batch, job, groupHeads);
         }
         if (jobs.length >= pool.threads()) {
+            AttentionState[] totals = attentionStates(jobs.length, groupHeads, headDim);
             pool.forRange(jobs.length, 1, (from, to) -> {
-                AttentionState[] totals = new AttentionState[to - from];
                 AttentionState range = new AttentionState(groupHeads, headDim);
                 int longest = 0;
                 for (int job = from; job < to; job++) {
-                    totals[job - from] = new AttentionState(groupHeads, headDim);
+                    totals[job].clear();
                     longest = Math.max(longest, jobs[job].positions);
                 }
                 for (int start = 0; start < longest; start += ATTENTION_RANGE) {
@@ -252,12 +253,12 @@ public final class Glm4Moe implements AutoCloseable {
                             range.clear();
                             PagedAttention.accumulate(j.rows, start, Math.min(start + ATTENTION_RANGE, j.positions),
                                     q, j.headOffset, scale, range);
-                            totals[job - from].merge(range);
+                            totals[job].merge(range);
                         }
                     }
                 }
                 for (int job = from; job < to; job++) {
-                    totals[job - from].finish(o, jobs[job].headOffset);
+                    totals[job].finish(o, jobs[job].headOffset);
                 }
             });
             return;
@@ -266,13 +267,13 @@ public final class Glm4Moe implements AutoCloseable {
         for (int job = 0; job < jobs.length; job++) {
             firstRange[job + 1] = firstRange[job] + Math.ceilDiv(jobs[job].positions, ATTENTION_RANGE);
         }
-        AttentionState[] ranges = new AttentionState[firstRange[jobs.length]];
-        pool.forRange(ranges.length, 1, (from, to) -> {
+        AttentionState[] ranges = attentionStates(firstRange[jobs.length], groupHeads, headDim);
+        pool.forRange(firstRange[jobs.length], 1, (from, to) -> {
             for (int r = from; r < to; r++) {
                 int job = jobOfRange(firstRange, r);
                 AttentionJob j = jobs[job];
                 int start = (r - firstRange[job]) * ATTENTION_RANGE;
-                ranges[r] = new AttentionState(groupHeads, headDim);
+                ranges[r].clear();
                 PagedAttention.accumulate(j.rows, start, Math.min(start + ATTENTION_RANGE, j.positions),
                         q, j.headOffset, scale, ranges[r]);
             }
@@ -285,6 +286,21 @@ public final class Glm4Moe implements AutoCloseable {
             }
             total.finish(o, jobs[job].headOffset);
         }
+    }
+
+    /**
+     * At least {@code count} states kept from step to step: a prefill chunk needs one per token and KV head, decoding a
+     * long context one per range, too many to allocate anew in every layer. Only one thread steps the model at a time.
+     */
+    private AttentionState[] attentionStates(int count, int groupHeads, int headDim) {
+        if (attentionStates.length < count) {
+            AttentionState[] grown = Arrays.copyOf(attentionStates, Math.max(count, 2 * attentionStates.length));
+            for (int i = attentionStates.length; i < grown.length; i++) {
+                grown[i] = new AttentionState(groupHeads, headDim);
+            }
+            attentionStates = grown;
+        }
+        return attentionStates;
     }
 
     /** One token's query heads of one KV head: where they and that head's keys and values are, and how many positions. */

@@ -12,8 +12,6 @@ import java.util.List;
  * start from the cached blocks of its prompt's longest prefix. Closing gives the blocks back.
  */
 public final class KvCache implements AutoCloseable {
-    private static final int NO_BLOCK = -1;
-
     private final KvPool pool;
     private final boolean ownsPool;
     private final int capacity;
@@ -22,7 +20,7 @@ public final class KvCache implements AutoCloseable {
     private int[] tokens = new int[64];
     private int length;
     /** The block the prefix cache holds for this sequence's indexed blocks so far, and that block's generation. */
-    private int chainBlock = NO_BLOCK;
+    private int chainBlock = KvPool.NO_BLOCK;
     private int chainGeneration;
     private int indexedBlocks;
     private boolean chainBroken;
@@ -50,21 +48,8 @@ public final class KvCache implements AutoCloseable {
         return capacity;
     }
 
-    public KvPool pool() {
-        return pool;
-    }
-
     public int length() {
         return length;
-    }
-
-    public int capacity() {
-        return capacity;
-    }
-
-    /** Bytes of the blocks this sequence holds. */
-    public long bytes() {
-        return blockCount * pool.blockBytes();
     }
 
     /** Byte offset of each held block in the pool's per-layer segments, in position order. */

@@ -24,7 +24,7 @@ import java.util.Map;
  */
 public final class KvPool implements AutoCloseable {
     public static final int BLOCK_TOKENS = 16;
-    private static final int NO_BLOCK = -1;
+    static final int NO_BLOCK = -1;
     private static final long CHAIN_SEED = 0x6A09E667F3BCC908L;
 
     private final Arena arena = Arena.ofShared();
@@ -45,8 +45,6 @@ public final class KvPool implements AutoCloseable {
     private final int[] parentGeneration;
     /** Bumped when a block leaves the index, so children indexed under its old content no longer verify. */
     private final int[] generation;
-    private long queriedTokens;
-    private long hitTokens;
 
     /** A pool of at least {@code tokens} positions (rounded up to whole blocks) of {@code config}'s layers. */
     public KvPool(Glm4MoeConfig config, KvType type, int tokens) {
@@ -123,15 +121,6 @@ public final class KvPool implements AutoCloseable {
     /** Blocks some sequence holds. */
     public int blocksInUse() {
         return blocks - availableBlocks();
-    }
-
-    /** Prompt tokens looked up in the prefix cache, and how many of them were found. */
-    public long queriedTokens() {
-        return queriedTokens;
-    }
-
-    public long hitTokens() {
-        return hitTokens;
     }
 
     /** Encodes one position's key and value heads ({@code kvHeads · headDim} floats each) into its block. */
@@ -225,8 +214,6 @@ public final class KvPool implements AutoCloseable {
             found.add(block);
             parent = block;
         }
-        queriedTokens += tokens.length;
-        hitTokens += (long) found.size() * BLOCK_TOKENS;
         return found;
     }
 

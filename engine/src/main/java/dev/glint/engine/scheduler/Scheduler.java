@@ -60,12 +60,12 @@ public final class Scheduler implements AutoCloseable {
     private volatile int runningCount;
     private volatile int waitingCount;
     private volatile long kvBytes;
-    private volatile long prefixQueriedTokens;
-    private volatile long prefixHitTokens;
     private final AtomicLong promptTokens = new AtomicLong();
     private final AtomicLong generatedTokens = new AtomicLong();
     private final AtomicLong steps = new AtomicLong();
     private final AtomicLong preemptions = new AtomicLong();
+    private final AtomicLong prefixQueriedTokens = new AtomicLong();
+    private final AtomicLong prefixHitTokens = new AtomicLong();
 
     /** A scheduler with an F32 pool of {@code contextLength} tokens of its own. */
     public Scheduler(Glm4Moe model, int parallel, int contextLength, int prefillChunk, int maxWaiting) {
@@ -103,7 +103,7 @@ public final class Scheduler implements AutoCloseable {
 
     public Stats stats() {
         return new Stats(runningCount, waitingCount, promptTokens.get(), generatedTokens.get(), steps.get(), kvBytes,
-                pool.bytes(), prefixQueriedTokens, prefixHitTokens, preemptions.get());
+                pool.bytes(), prefixQueriedTokens.get(), prefixHitTokens.get(), preemptions.get());
     }
 
     /**
@@ -184,6 +184,8 @@ public final class Scheduler implements AutoCloseable {
                 break;
             }
             waiting.poll();
+            prefixQueriedTokens.addAndGet(sequence.length);
+            prefixHitTokens.addAndGet(reused);
             sequence.start(cache, reused);
             running.add(sequence);
         }
@@ -298,8 +300,6 @@ public final class Scheduler implements AutoCloseable {
     /** Makes the engine thread's view of the pool readable from others. */
     private void publish() {
         kvBytes = pool.blocksInUse() * pool.blockBytes();
-        prefixQueriedTokens = pool.queriedTokens();
-        prefixHitTokens = pool.hitTokens();
     }
 
     /** Stops taking requests and lets running and waiting ones finish, for at most 30 seconds. */

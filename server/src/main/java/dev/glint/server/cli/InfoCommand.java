@@ -4,8 +4,8 @@ import dev.glint.engine.checkpoint.Checkpoint;
 import dev.glint.engine.model.Footprint;
 import dev.glint.engine.model.Glm4MoeConfig;
 import dev.glint.engine.model.MemoryPlan;
-import dev.glint.kernels.KvType;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -19,14 +19,8 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--ctx", paramLabel = "N", description = "Context length for the memory plan (default: the model's maximum).")
     Integer ctx;
 
-    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache element type: f32, bf16, fp8 or q8_0 (default ${DEFAULT-VALUE}).")
-    String kvType = "f32";
-
-    @Option(names = "--kv-pool-tokens", paramLabel = "N", description = "Tokens of KV pool (default: --ctx).")
-    Integer kvPoolTokens;
-
-    @Option(names = "--memory-limit", paramLabel = "SIZE", description = "Memory limit of the plan, e.g. 20g (default: physical memory less the heap and 1 GiB).")
-    String memoryLimit;
+    @Mixin
+    KvOptions kv;
 
     @Override
     public Integer call() {
@@ -44,8 +38,7 @@ final class InfoCommand implements Callable<Integer> {
             System.out.printf("parameters      %s total, %s active per token%n", count(f.totalParameters()), count(f.activeParameters()));
             System.out.printf("mapped          %s in %d file(s)%n", MemoryPlan.size(checkpoint.bytesMapped()), checkpoint.files().size());
             checkpoint.bytesByDType().forEach((type, n) -> System.out.printf("  %-13s %s%n", type, MemoryPlan.size(n)));
-            MemoryPlan plan = MemoryPlan.of(c, checkpoint.bytesMapped(), KvType.named(kvType), context, kvPoolTokens,
-                    memoryLimit == null ? MemoryPlan.defaultLimit() : MemoryPlan.parseSize(memoryLimit));
+            MemoryPlan plan = MemoryPlan.of(c, checkpoint.bytesMapped(), kv.type(), context, kv.poolTokens, kv.limit());
             System.out.println(plan.describe());
             if (plan.totalBytes() > plan.limitBytes()) {
                 System.out.println("glint serve would refuse this plan: it exceeds the memory limit");

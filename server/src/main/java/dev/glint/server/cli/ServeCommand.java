@@ -1,10 +1,9 @@
 package dev.glint.server.cli;
 
-import dev.glint.engine.model.MemoryPlan;
-import dev.glint.kernels.KvType;
 import dev.glint.server.http.OpenAiServer;
 import dev.glint.server.http.ServedModel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -29,15 +28,8 @@ final class ServeCommand implements Callable<Integer> {
             + "unless --kv-pool-tokens says otherwise (default: the model's maximum).")
     Integer ctx;
 
-    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache element type: f32, bf16, fp8 or q8_0 (default ${DEFAULT-VALUE}).")
-    String kvType = "f32";
-
-    @Option(names = "--kv-pool-tokens", paramLabel = "N", description = "Tokens of KV cache shared by all running sequences (default: --ctx).")
-    Integer kvPoolTokens;
-
-    @Option(names = "--memory-limit", paramLabel = "SIZE", description = "Refuse to start when weights and KV pool need more, e.g. 20g or 512m "
-            + "(default: physical memory less the heap and 1 GiB).")
-    String memoryLimit;
+    @Mixin
+    KvOptions kv;
 
     @Option(names = "--parallel", paramLabel = "N", description = "Sequences generated at once (default ${DEFAULT-VALUE}).")
     int parallel = 8;
@@ -57,7 +49,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel,
-                prefillChunk, queue, KvType.named(kvType), kvPoolTokens, memoryLimit == null ? null : MemoryPlan.parseSize(memoryLimit)));
+                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit()));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(served, host, port, apiKey);
