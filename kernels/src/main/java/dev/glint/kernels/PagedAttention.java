@@ -10,11 +10,12 @@ import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.LANES;
 
 /**
- * Decode-time attention of the {@code groupHeads} query heads that share one KV head (GQA) over a paged cache, in one
- * pass with an online softmax: {@code out_h = softmax(scale · q_h · Kᵀ) · V} without ever holding a score per position.
- * Positions go in tiles of {@link #TILE}: each key row of a tile is decoded once and scored against every head, the
- * running maximum moves (rescaling the accumulators) at most once per tile, then each value row is decoded once and
- * added with every head's weight. No array grows with the context. Query head {@code h} is {@code q[qOff + h · headDim, +headDim)}.
+ * Decode-time attention of the query heads that share one KV head (GQA) over a paged cache, in one pass with an online
+ * softmax: {@code out_h = softmax(scale · q_h · Kᵀ) · V} without ever holding a score per position, so no array grows
+ * with the context. The {@link AttentionState} fixes the number of heads and head_dim; query head {@code h} is
+ * {@code q[qOff + h · headDim, +headDim)}. Positions go in tiles of {@link #TILE}: each key row of a tile is decoded
+ * once and scored against every head, the running maximum moves (rescaling the accumulators) at most once per tile,
+ * then each value row is decoded once and added with every head's weight.
  */
 public final class PagedAttention {
     /**
