@@ -4,8 +4,6 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -13,6 +11,8 @@ import java.nio.ByteOrder;
 
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I32;
+import static dev.glint.kernels.Vectors.I8;
+import static dev.glint.kernels.Vectors.I8_PARTS;
 import static dev.glint.kernels.Vectors.LANES;
 
 /**
@@ -23,14 +23,6 @@ import static dev.glint.kernels.Vectors.LANES;
  */
 public final class Fp8Matrix implements Matrix {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /**
-     * As many byte lanes as float lanes, widened whole, where such a vector exists; at 128 bits (no 32-bit byte
-     * vectors) twice as many, widened in two parts. Splitting a wider load into parts measured 25% slower.
-     */
-    static final VectorSpecies<Byte> BYTES = ByteVector.SPECIES_PREFERRED.withShape(
-            VectorShape.forBitSize(Math.max(64, Vectors.BITS / 4)));
-    /** Float vectors per {@link #BYTES} load: 2 at 128 bits, else 1. */
-    static final int PARTS = BYTES.length() / LANES;
     /** (127 − 7) in the float exponent field: rebiases an E4M3 exponent once it sits in float position. */
     private static final int REBIAS = 120 << 23;
     /** After a left shift by 20 of the sign-extended byte: its 4 exponent and 3 mantissa bits, and its sign. */
@@ -105,7 +97,7 @@ public final class Fp8Matrix implements Matrix {
 
     /** One load of codes; each step of the loops decodes 2·LANES codes from one or two of them. */
     private ByteVector codes(long offset) {
-        return ByteVector.fromMemorySegment(BYTES, data, offset, ByteOrder.LITTLE_ENDIAN);
+        return ByteVector.fromMemorySegment(I8, data, offset, ByteOrder.LITTLE_ENDIAN);
     }
 
     /**
@@ -154,9 +146,9 @@ public final class Fp8Matrix implements Matrix {
             int i = start;
             for (int bound = end - 2 * LANES; i <= bound; i += 2 * LANES) {
                 ByteVector first = codes(base + i);
-                ByteVector second = PARTS == 2 ? first : codes(base + i + LANES);
+                ByteVector second = I8_PARTS == 2 ? first : codes(base + i + LANES);
                 acc0 = decode(first, 0).fma(FloatVector.fromArray(F32, x, i), acc0);
-                acc1 = decode(second, PARTS - 1).fma(FloatVector.fromArray(F32, x, i + LANES), acc1);
+                acc1 = decode(second, I8_PARTS - 1).fma(FloatVector.fromArray(F32, x, i + LANES), acc1);
             }
             float tail = 0f;
             for (; i < end; i++) {
@@ -191,9 +183,9 @@ public final class Fp8Matrix implements Matrix {
             int i = start;
             for (int bound = end - 2 * LANES; i <= bound; i += 2 * LANES) {
                 ByteVector first = codes(base + i);
-                ByteVector second = PARTS == 2 ? first : codes(base + i + LANES);
+                ByteVector second = I8_PARTS == 2 ? first : codes(base + i + LANES);
                 decode(first, 0).mul(s).intoArray(dst, i);
-                decode(second, PARTS - 1).mul(s).intoArray(dst, i + LANES);
+                decode(second, I8_PARTS - 1).mul(s).intoArray(dst, i + LANES);
             }
             for (; i < end; i++) {
                 dst[i] = e4m3(data.get(ValueLayout.JAVA_BYTE, base + i)) * s;

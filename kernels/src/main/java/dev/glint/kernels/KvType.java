@@ -12,10 +12,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Locale;
 
-import static dev.glint.kernels.Fp8Matrix.BYTES;
-import static dev.glint.kernels.Fp8Matrix.PARTS;
 import static dev.glint.kernels.Vectors.I16;
 import static dev.glint.kernels.Vectors.I32;
+import static dev.glint.kernels.Vectors.I8;
+import static dev.glint.kernels.Vectors.I8_PARTS;
 import static dev.glint.kernels.Vectors.LANES;
 
 /**
@@ -127,9 +127,9 @@ public enum KvType {
         @Override
         public void store(float[] src, int off, int n, MemorySegment dst, long at) {
             int i = 0;
-            for (int bound = n - BYTES.length(); i <= bound; i += BYTES.length()) {
+            for (int bound = n - I8.length(); i <= bound; i += I8.length()) {
                 ByteVector codes = narrow(e4m3Codes(FloatVector.fromArray(Vectors.F32, src, off + i)), 0);
-                if (PARTS == 2) {
+                if (I8_PARTS == 2) {
                     codes = codes.or(narrow(e4m3Codes(FloatVector.fromArray(Vectors.F32, src, off + i + LANES)), 1));
                 }
                 codes.intoMemorySegment(dst, at + i, ByteOrder.LITTLE_ENDIAN);
@@ -147,9 +147,9 @@ public enum KvType {
         @Override
         public void load(MemorySegment src, long at, int n, float[] dst, int off) {
             int i = 0;
-            for (int bound = n - BYTES.length(); i <= bound; i += BYTES.length()) {
-                ByteVector codes = ByteVector.fromMemorySegment(BYTES, src, at + i, ByteOrder.LITTLE_ENDIAN);
-                for (int part = 0; part < PARTS; part++) {
+            for (int bound = n - I8.length(); i <= bound; i += I8.length()) {
+                ByteVector codes = ByteVector.fromMemorySegment(I8, src, at + i, ByteOrder.LITTLE_ENDIAN);
+                for (int part = 0; part < I8_PARTS; part++) {
                     Fp8Matrix.decode(codes, part).intoArray(dst, off + i + part * LANES);
                 }
             }
@@ -181,9 +181,9 @@ public enum KvType {
                 }
                 float d = amax.reduceLanes(VectorOperators.MAX) / 127;
                 float inverse = d == 0 ? 0 : 1 / d;
-                for (int i = start; i < start + Q8_BLOCK; i += BYTES.length()) {
+                for (int i = start; i < start + Q8_BLOCK; i += I8.length()) {
                     ByteVector codes = narrow(q8Codes(FloatVector.fromArray(Vectors.F32, src, off + i), inverse), 0);
-                    if (PARTS == 2) {
+                    if (I8_PARTS == 2) {
                         codes = codes.or(narrow(q8Codes(FloatVector.fromArray(Vectors.F32, src, off + i + LANES), inverse), 1));
                     }
                     codes.intoMemorySegment(dst, at + i, ByteOrder.LITTLE_ENDIAN);
@@ -209,9 +209,9 @@ public enum KvType {
             int start = 0;
             for (; start + Q8_BLOCK <= n; start += Q8_BLOCK) {
                 float d = src.get(FLOAT, scales + 4L * (start / Q8_BLOCK));
-                for (int i = start; i < start + Q8_BLOCK; i += BYTES.length()) {
-                    ByteVector codes = ByteVector.fromMemorySegment(BYTES, src, at + i, ByteOrder.LITTLE_ENDIAN);
-                    for (int part = 0; part < PARTS; part++) {
+                for (int i = start; i < start + Q8_BLOCK; i += I8.length()) {
+                    ByteVector codes = ByteVector.fromMemorySegment(I8, src, at + i, ByteOrder.LITTLE_ENDIAN);
+                    for (int part = 0; part < I8_PARTS; part++) {
                         q8Values(codes, part, d).intoArray(dst, off + i + part * LANES);
                     }
                 }
@@ -334,7 +334,7 @@ public enum KvType {
 
     /** Part {@code part} of {@link Vectors#LANES} codes in int lanes, as bytes in part {@code part} of one byte vector. */
     private static ByteVector narrow(IntVector codes, int part) {
-        return (ByteVector) codes.convertShape(VectorOperators.I2B, BYTES, -part);
+        return (ByteVector) codes.convertShape(VectorOperators.I2B, I8, -part);
     }
 
     private static FloatVector q8Values(ByteVector codes, int part, float d) {

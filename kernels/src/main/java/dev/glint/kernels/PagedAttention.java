@@ -10,11 +10,12 @@ import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.LANES;
 
 /**
- * Decode-time attention of the {@code groupHeads} query heads that share one KV head (GQA) over a paged cache, in one
- * pass with an online softmax: {@code out_h = softmax(scale · q_h · Kᵀ) · V} without ever holding a score per position.
- * Positions go in tiles of {@link #TILE}: each key row of a tile is decoded once and scored against every head, the
- * running maximum moves (rescaling the accumulators) at most once per tile, then each value row is decoded once and
- * added with every head's weight. No array grows with the context. Query head {@code h} is {@code q[qOff + h · headDim, +headDim)}.
+ * Decode-time attention of the query heads that share one KV head (GQA) over a paged cache, in one pass with an online
+ * softmax: {@code out_h = softmax(scale · q_h · Kᵀ) · V} without ever holding a score per position, so no array grows
+ * with the context. The {@link AttentionState} fixes the number of heads and head_dim; query head {@code h} is
+ * {@code q[qOff + h · headDim, +headDim)}. Positions go in tiles of {@link #TILE}: each key row of a tile is decoded
+ * once and scored against every head, the running maximum moves (rescaling the accumulators) at most once per tile,
+ * then each value row is decoded once and added with every head's weight.
  */
 public final class PagedAttention {
     /**
@@ -48,8 +49,9 @@ public final class PagedAttention {
             int count = Math.min(TILE, to - tileStart);
             decodeTile(kv, kv.keys(), tileStart, count, state.rows);
             for (int h = 0; h < state.groupHeads; h++) {
-                score(state, q, qOff + h * state.headDim, scale, count, h * TILE);
-                exponentiate(state, h);
+                Dots.dotMany(q, qOff + h * state.headDim, state.rows, count, state.headDim, state.weights, 1, h * TILE);
+                Arrays.fill(state.weights, h * TILE + count, (h + 1) * TILE, Float.NEGATIVE_INFINITY);
+                exponentiate(state, h, scale);
             }
             decodeTile(kv, kv.values(), tileStart, count, state.rows);
             for (int h = 0; h < state.groupHeads; h++) {
@@ -66,59 +68,18 @@ public final class PagedAttention {
     }
 
     /**
-     * {@code weights[at + j] = scale · q · k_j} for the tile's decoded keys, four positions at a time so each query
-     * vector feeds four FMAs; positions past {@code count} score −∞, which weighs them 0.
+     * Turns head {@code h}'s dot products {@code q · k} of a tile into weights {@code exp(scale · q · k − m)} against the
+     * running maximum {@code m}, first raising {@code m} to the tile's largest score and rescaling what came before.
+     * Positions past the tile's end hold −∞ and weigh 0.
      */
-    private static void score(AttentionState state, float[] q, int qOff, float scale, int count, int at) {
-        float[] rows = state.rows;
-        float[] weights = state.weights;
-        int d = state.headDim;
-        int j = 0;
-        for (; j + 4 <= count; j += 4) {
-            int k0 = j * d, k1 = k0 + d, k2 = k1 + d, k3 = k2 + d;
-            FloatVector acc0 = FloatVector.zero(F32);
-            FloatVector acc1 = FloatVector.zero(F32);
-            FloatVector acc2 = FloatVector.zero(F32);
-            FloatVector acc3 = FloatVector.zero(F32);
-            int i = 0;
-            for (int bound = d - LANES; i <= bound; i += LANES) {
-                FloatVector qv = FloatVector.fromArray(F32, q, qOff + i);
-                acc0 = qv.fma(FloatVector.fromArray(F32, rows, k0 + i), acc0);
-                acc1 = qv.fma(FloatVector.fromArray(F32, rows, k1 + i), acc1);
-                acc2 = qv.fma(FloatVector.fromArray(F32, rows, k2 + i), acc2);
-                acc3 = qv.fma(FloatVector.fromArray(F32, rows, k3 + i), acc3);
-            }
-            float s0 = acc0.reduceLanes(VectorOperators.ADD);
-            float s1 = acc1.reduceLanes(VectorOperators.ADD);
-            float s2 = acc2.reduceLanes(VectorOperators.ADD);
-            float s3 = acc3.reduceLanes(VectorOperators.ADD);
-            for (; i < d; i++) {
-                s0 = Math.fma(q[qOff + i], rows[k0 + i], s0);
-                s1 = Math.fma(q[qOff + i], rows[k1 + i], s1);
-                s2 = Math.fma(q[qOff + i], rows[k2 + i], s2);
-                s3 = Math.fma(q[qOff + i], rows[k3 + i], s3);
-            }
-            weights[at + j] = s0 * scale;
-            weights[at + j + 1] = s1 * scale;
-            weights[at + j + 2] = s2 * scale;
-            weights[at + j + 3] = s3 * scale;
-        }
-        for (; j < count; j++) {
-            weights[at + j] = Dots.dot(q, qOff, rows, j * d, d) * scale;
-        }
-        Arrays.fill(weights, at + count, at + TILE, Float.NEGATIVE_INFINITY);
-    }
-
-    /**
-     * Turns head {@code h}'s scores of a tile into weights {@code exp(s − m)} against the running maximum {@code m},
-     * first raising {@code m} to the tile's largest score and rescaling what came before.
-     */
-    private static void exponentiate(AttentionState state, int h) {
+    private static void exponentiate(AttentionState state, int h, float scale) {
         float[] weights = state.weights;
         int base = h * TILE;
         FloatVector tileMax = FloatVector.broadcast(F32, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < TILE; j += LANES) {
-            tileMax = tileMax.max(FloatVector.fromArray(F32, weights, base + j));
+            FloatVector score = FloatVector.fromArray(F32, weights, base + j).mul(scale);
+            score.intoArray(weights, base + j);
+            tileMax = tileMax.max(score);
         }
         float largest = tileMax.reduceLanes(VectorOperators.MAX);
         if (largest > state.max[h]) {

@@ -5,8 +5,10 @@ import org.junit.jupiter.api.Test;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Random;
 import java.util.SplittableRandom;
 
 import static dev.glint.kernels.KernelAssertions.assertClose;
@@ -29,7 +31,7 @@ class PagedAttentionKernelTest {
         for (int b = 0; b < blocks + 3; b++) {
             order.add(b * blockBytes);
         }
-        Collections.shuffle(order, new java.util.Random(random.nextLong()));
+        Collections.shuffle(order, new Random(random.nextLong()));
         long[] blockOffsets = new long[blocks];
         for (int b = 0; b < blocks; b++) {
             blockOffsets[b] = order.get(b);
@@ -126,7 +128,7 @@ class PagedAttentionKernelTest {
                 float[] expected = reference(kv, c.from(), c.to(), q, 3, c.heads(), scale);
                 float[] actual = new float[expected.length + 1];
                 PagedAttention.attend(kv, c.from(), c.to(), q, 3, scale, new AttentionState(c.heads(), c.headDim()), actual, 1);
-                assertClose("F32 attention, " + c, expected, java.util.Arrays.copyOfRange(actual, 1, actual.length), 1e-6);
+                assertClose("F32 attention, " + c, expected, Arrays.copyOfRange(actual, 1, actual.length), 1e-6);
             }
         }
     }
