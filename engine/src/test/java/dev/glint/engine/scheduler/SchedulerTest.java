@@ -86,9 +86,12 @@ class SchedulerTest {
                             + Arrays.toString(outcome.tokens()) + " (" + outcome.reason() + ")");
                 }
             }
-            System.out.printf("scheduler, 8 parallel: %d/%d eval outputs equal the reference in %d steps%n",
-                    items.size() - mismatches.size(), items.size(), scheduler.stats().steps());
+            Scheduler.Stats stats = scheduler.stats();
+            System.out.printf("scheduler, 8 parallel: %d/%d eval outputs equal the reference in %d steps, %d of %d prompt "
+                            + "tokens from the prefix cache%n", items.size() - mismatches.size(), items.size(), stats.steps(),
+                    stats.prefixHitTokens(), stats.prefixQueriedTokens());
             assertTrue(mismatches.isEmpty(), mismatches.size() + " differ: " + mismatches.stream().limit(3).toList());
+            assertTrue(stats.prefixHitTokens() > 0, "the prompts share their template's opening, which the cache serves");
         }
     }
 
