@@ -5,13 +5,10 @@ import dev.glint.engine.model.Glm4MoeWeights.SelfAttention;
 import dev.glint.engine.model.Glm4MoeWeights.Layer;
 import dev.glint.engine.model.Glm4MoeWeights.Mlp;
 import dev.glint.engine.model.Glm4MoeWeights.Moe;
-import dev.glint.kernels.AttentionState;
 import dev.glint.kernels.KvType;
 import dev.glint.kernels.Matrix;
 import dev.glint.kernels.MatrixProducts;
 import dev.glint.kernels.MatrixProducts.Product;
-import dev.glint.kernels.PagedAttention;
-import dev.glint.kernels.PagedKv;
 import dev.glint.kernels.VectorMath;
 import dev.glint.kernels.WorkerPool;
 
@@ -26,19 +23,13 @@ import java.util.List;
  * as one batch, decoding feeds one token. Keys and values go to the {@link KvCache}.
  */
 public final class Glm4Moe implements AutoCloseable {
-    /**
-     * Positions per piece of one token's attention: a multiple of the kernel's tile and of a block, and small enough
-     * that a piece's keys and values stay in a core's cache while a run of tokens goes over them.
-     */
-    private static final int ATTENTION_RANGE = 512;
-
     private final Glm4MoeConfig config;
     private final Glm4MoeWeights weights;
     private final Checkpoint checkpoint;
     private final WorkerPool pool;
     private final MoeRouter router;
     private final double[] inverseFrequencies;
-    private AttentionState[] attentionStates = new AttentionState[0];
+    private final PagedSelfAttention attention;
 
     private Glm4Moe(Glm4MoeConfig config, Checkpoint checkpoint, WorkerPool pool) {
         this.config = config;
@@ -46,6 +37,7 @@ public final class Glm4Moe implements AutoCloseable {
         this.weights = Glm4MoeWeights.load(checkpoint, config);
         this.pool = pool;
         this.router = new MoeRouter(config);
+        this.attention = new PagedSelfAttention(config, pool);
         int rotaryDim = config.rotaryDim();
         inverseFrequencies = new double[rotaryDim / 2];
         for (int i = 0; i < rotaryDim / 2; i++) {
@@ -217,108 +209,8 @@ public final class Glm4Moe implements AutoCloseable {
             batch.caches()[t].store(layer, batch.positions()[t], k, t * config.kvDim(), v, t * config.kvDim());
         }
         float[] o = new float[n * config.qDim()];
-        attend(layer, q, batch, o);
+        attention.attend(layer, q, batch.caches(), batch.blockOffsets(), batch.positions(), o);
         return project(w.oProj(), o, n);
-    }
-
-    /**
-     * {@code o = softmax(q·Kᵀ / √head_dim) · V} of every token over its sequence's positions so far, one job per KV
-     * head and token covering all the query heads that share the head. The positions go in ranges of
-     * {@link #ATTENTION_RANGE} whose online-softmax states merge left to right, whoever computes them: with many jobs
-     * (prefill) each thread takes a run of neighbouring tokens and walks the ranges once for all of them, so a range's
-     * keys and values are read from memory once per run rather than once per token; with fewer jobs than threads
-     * (decode) the ranges themselves are spread. Either way a token's output is the same, whatever else its step held.
-     */
-    private void attend(int layer, float[] q, Tokens batch, float[] o) {
-        int groupHeads = config.numAttentionHeads() / config.numKeyValueHeads();
-        int headDim = config.headDim();
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        AttentionJob[] jobs = new AttentionJob[batch.count() * config.numKeyValueHeads()];
-        for (int job = 0; job < jobs.length; job++) {
-            jobs[job] = attentionJob(layer, batch, job, groupHeads);
-        }
-        if (jobs.length >= pool.threads()) {
-            AttentionState[] totals = attentionStates(jobs.length, groupHeads, headDim);
-            pool.forRange(jobs.length, 1, (from, to) -> {
-                AttentionState range = new AttentionState(groupHeads, headDim);
-                int longest = 0;
-                for (int job = from; job < to; job++) {
-                    totals[job].clear();
-                    longest = Math.max(longest, jobs[job].positions);
-                }
-                for (int start = 0; start < longest; start += ATTENTION_RANGE) {
-                    for (int job = from; job < to; job++) {
-                        AttentionJob j = jobs[job];
-                        if (start < j.positions) {
-                            range.clear();
-                            PagedAttention.accumulate(j.rows, start, Math.min(start + ATTENTION_RANGE, j.positions),
-                                    q, j.headOffset, scale, range);
-                            totals[job].merge(range);
-                        }
-                    }
-                }
-                for (int job = from; job < to; job++) {
-                    totals[job].finish(o, jobs[job].headOffset);
-                }
-            });
-            return;
-        }
-        int[] firstRange = new int[jobs.length + 1];
-        for (int job = 0; job < jobs.length; job++) {
-            firstRange[job + 1] = firstRange[job] + Math.ceilDiv(jobs[job].positions, ATTENTION_RANGE);
-        }
-        AttentionState[] ranges = attentionStates(firstRange[jobs.length], groupHeads, headDim);
-        pool.forRange(firstRange[jobs.length], 1, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int job = jobOfRange(firstRange, r);
-                AttentionJob j = jobs[job];
-                int start = (r - firstRange[job]) * ATTENTION_RANGE;
-                ranges[r].clear();
-                PagedAttention.accumulate(j.rows, start, Math.min(start + ATTENTION_RANGE, j.positions),
-                        q, j.headOffset, scale, ranges[r]);
-            }
-        });
-        AttentionState total = new AttentionState(groupHeads, headDim);
-        for (int job = 0; job < jobs.length; job++) {
-            total.clear();
-            for (int r = firstRange[job]; r < firstRange[job + 1]; r++) {
-                total.merge(ranges[r]);
-            }
-            total.finish(o, jobs[job].headOffset);
-        }
-    }
-
-    /**
-     * At least {@code count} states kept from step to step: a prefill chunk needs one per token and KV head, decoding a
-     * long context one per range, too many to allocate anew in every layer. Only one thread steps the model at a time.
-     */
-    private AttentionState[] attentionStates(int count, int groupHeads, int headDim) {
-        if (attentionStates.length < count) {
-            AttentionState[] grown = Arrays.copyOf(attentionStates, Math.max(count, 2 * attentionStates.length));
-            for (int i = attentionStates.length; i < grown.length; i++) {
-                grown[i] = new AttentionState(groupHeads, headDim);
-            }
-            attentionStates = grown;
-        }
-        return attentionStates;
-    }
-
-    /** One token's query heads of one KV head: where they and that head's keys and values are, and how many positions. */
-    private record AttentionJob(PagedKv rows, int positions, int headOffset) {
-    }
-
-    /** Job {@code kvHead · tokens + t}: neighbouring jobs are neighbouring tokens of one head, mostly of one sequence. */
-    private AttentionJob attentionJob(int layer, Tokens batch, int job, int groupHeads) {
-        int t = job % batch.count();
-        int kvHead = job / batch.count();
-        PagedKv rows = batch.caches()[t].rows(layer, kvHead, batch.blockOffsets()[t]);
-        return new AttentionJob(rows, batch.positions()[t] + 1, t * config.qDim() + kvHead * groupHeads * config.headDim());
-    }
-
-    /** The job whose ranges {@code [firstRange[job], firstRange[job + 1])} hold {@code range}; every job has one. */
-    private static int jobOfRange(int[] firstRange, int range) {
-        int found = Arrays.binarySearch(firstRange, range);
-        return found >= 0 ? found : -found - 2;
     }
 
     /** Per head: the optional q/k RMSNorm over head_dim, then partial rotary embedding of the leading dims. */
