@@ -1,8 +1,10 @@
 package dev.glint.engine.model;
 
+import dev.glint.engine.checkpoint.Checkpoint;
 import dev.glint.kernels.KvType;
 
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -31,6 +33,19 @@ public record MemoryPlan(long weightBytes, KvType kvType, long kvBytesPerToken, 
         int wholeBlocks = Math.ceilDiv(pool, KvPool.BLOCK_TOKENS) * KvPool.BLOCK_TOKENS;
         return new MemoryPlan(weightBytes, kvType, KvLayout.of(config, kvType).bytesPerToken(), contextLength,
                 wholeBlocks, limitBytes);
+    }
+
+    /**
+     * The plan for the checkpoint in {@code modelDir}, from its config and the size of its files, without reading the
+     * weights; {@code contextLength} defaults to the model's maximum.
+     */
+    public static MemoryPlan forCheckpoint(Path modelDir, KvType kvType, Integer contextLength, Integer poolTokens,
+                                           long limitBytes) {
+        Glm4MoeConfig config = Glm4MoeConfig.load(modelDir);
+        try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
+            int context = contextLength == null ? config.maxPositionEmbeddings() : contextLength;
+            return of(config, checkpoint.bytesMapped(), kvType, context, poolTokens, limitBytes);
+        }
     }
 
     public long poolBytes() {

@@ -42,6 +42,10 @@ public final class ServedModel implements AutoCloseable {
 
     private ServedModel(Path directory, Options options) {
         this.directory = directory;
+        // Planned before the weights load: a plan that cannot fit is refused before anything is repacked or allocated.
+        this.plan = MemoryPlan.forCheckpoint(directory, options.kvType(), options.contextLength(), options.poolTokens(),
+                options.memoryLimit() == null ? MemoryPlan.defaultLimit() : options.memoryLimit());
+        plan.check();
         this.model = Glm4Moe.load(directory, options.threads());
         try {
             this.tokenizer = Tokenizer.load(directory);
@@ -56,14 +60,11 @@ public final class ServedModel implements AutoCloseable {
         GenerationConfig generation = GenerationConfig.load(directory, model.config());
         this.stopIds = Set.copyOf(generation.eosTokenIds());
         this.defaults = new GenerationParams.GenerationDefaults(generation.temperature(), generation.topP(), null);
-        int context = options.contextLength() == null ? model.config().maxPositionEmbeddings() : options.contextLength();
         try {
-            this.plan = MemoryPlan.of(model.config(), model.checkpoint().bytesMapped(), options.kvType(), context,
-                    options.poolTokens(), options.memoryLimit() == null ? MemoryPlan.defaultLimit() : options.memoryLimit());
-            plan.check();
             KvPool pool = new KvPool(model.config(), options.kvType(), plan.poolTokens());
-            this.scheduler = new Scheduler(model, pool, options.parallel(), context, options.prefillChunk(), options.maxWaiting());
-        } catch (RuntimeException | OutOfMemoryError e) {
+            this.scheduler = new Scheduler(model, pool, options.parallel(), plan.contextLength(), options.prefillChunk(),
+                    options.maxWaiting());
+        } catch (RuntimeException e) {
             model.close();
             throw e;
         }
