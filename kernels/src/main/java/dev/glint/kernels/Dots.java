@@ -38,10 +38,10 @@ public final class Dots {
     }
 
     /**
-     * {@code out[t * outStride + outCol] = w · x[t]} for {@code n} rows of {@code x} ({@code [n][len]}), four tokens at a
-     * time so each loaded weight vector feeds four FMAs.
+     * {@code out[t * outStride + outCol] = w · x[t]} for {@code w = w[wOff, wOff + len)} and {@code n} rows of {@code x}
+     * ({@code [n][len]}), four rows at a time so each loaded vector of {@code w} feeds four FMAs.
      */
-    static void dotMany(float[] w, float[] x, int n, int len, float[] out, int outStride, int outCol) {
+    static void dotMany(float[] w, int wOff, float[] x, int n, int len, float[] out, int outStride, int outCol) {
         int t = 0;
         for (; t + 4 <= n; t += 4) {
             int x0 = t * len, x1 = x0 + len, x2 = x1 + len, x3 = x2 + len;
@@ -51,7 +51,7 @@ public final class Dots {
             FloatVector acc3 = FloatVector.zero(F32);
             int i = 0;
             for (int bound = len - LANES; i <= bound; i += LANES) {
-                FloatVector wv = FloatVector.fromArray(F32, w, i);
+                FloatVector wv = FloatVector.fromArray(F32, w, wOff + i);
                 acc0 = wv.fma(FloatVector.fromArray(F32, x, x0 + i), acc0);
                 acc1 = wv.fma(FloatVector.fromArray(F32, x, x1 + i), acc1);
                 acc2 = wv.fma(FloatVector.fromArray(F32, x, x2 + i), acc2);
@@ -62,10 +62,10 @@ public final class Dots {
             float s2 = acc2.reduceLanes(VectorOperators.ADD);
             float s3 = acc3.reduceLanes(VectorOperators.ADD);
             for (; i < len; i++) {
-                s0 = Math.fma(w[i], x[x0 + i], s0);
-                s1 = Math.fma(w[i], x[x1 + i], s1);
-                s2 = Math.fma(w[i], x[x2 + i], s2);
-                s3 = Math.fma(w[i], x[x3 + i], s3);
+                s0 = Math.fma(w[wOff + i], x[x0 + i], s0);
+                s1 = Math.fma(w[wOff + i], x[x1 + i], s1);
+                s2 = Math.fma(w[wOff + i], x[x2 + i], s2);
+                s3 = Math.fma(w[wOff + i], x[x3 + i], s3);
             }
             out[t * outStride + outCol] = s0;
             out[(t + 1) * outStride + outCol] = s1;
@@ -73,7 +73,7 @@ public final class Dots {
             out[(t + 3) * outStride + outCol] = s3;
         }
         for (; t < n; t++) {
-            out[t * outStride + outCol] = dot(w, 0, x, t * len, len);
+            out[t * outStride + outCol] = dot(w, wOff, x, t * len, len);
         }
     }
 
@@ -182,9 +182,9 @@ public final class Dots {
         return sum;
     }
 
-    static void dotManyScalar(float[] w, float[] x, int n, int len, float[] out, int outStride, int outCol) {
+    static void dotManyScalar(float[] w, int wOff, float[] x, int n, int len, float[] out, int outStride, int outCol) {
         for (int t = 0; t < n; t++) {
-            out[t * outStride + outCol] = dotScalar(w, 0, x, t * len, len);
+            out[t * outStride + outCol] = dotScalar(w, wOff, x, t * len, len);
         }
     }
 }

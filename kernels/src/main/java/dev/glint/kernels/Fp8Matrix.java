@@ -109,7 +109,7 @@ public final class Fp8Matrix implements Matrix {
      * {@code 2^-7 · (1 + m/8)}, and {@code 2v − 2^-6} turns that into its value {@code m · 2^-9}. E4M3FN has no
      * infinities and NaN only at S.1111.111.
      */
-    private static FloatVector decode(ByteVector codes, int part) {
+    static FloatVector decode(ByteVector codes, int part) {
         IntVector shifted = ((IntVector) codes.convertShape(VectorOperators.B2I, I32, part)).lanewise(VectorOperators.LSHL, 20);
         IntVector magnitude = shifted.and(MAGNITUDE);
         FloatVector normal = magnitude.add(REBIAS).reinterpretAsFloats();

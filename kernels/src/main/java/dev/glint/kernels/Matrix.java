@@ -39,7 +39,7 @@ public sealed interface Matrix permits Bf16Matrix, F16Matrix, F32Matrix, Fp8Matr
         }
         for (; r < to; r++) {
             loadRow(r, row);
-            Dots.dotMany(row, x, n, cols, out, rows(), r);
+            Dots.dotMany(row, 0, x, n, cols, out, rows(), r);
         }
     }
 
@@ -47,7 +47,7 @@ public sealed interface Matrix permits Bf16Matrix, F16Matrix, F32Matrix, Fp8Matr
         float[] row = new float[cols()];
         for (int r = from; r < to; r++) {
             loadRowScalar(r, row);
-            Dots.dotManyScalar(row, x, n, cols(), out, rows(), r);
+            Dots.dotManyScalar(row, 0, x, n, cols(), out, rows(), r);
         }
     }
 }

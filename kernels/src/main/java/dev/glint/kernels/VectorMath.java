@@ -6,7 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.LANES;
 
-/** Element-wise kernels over float arrays: RMSNorm, rotary embedding, softmax, SwiGLU, residual adds. */
+/** Element-wise kernels over float arrays: RMSNorm, rotary embedding, SwiGLU, residual adds. */
 public final class VectorMath {
     private VectorMath() {
     }
@@ -74,24 +74,6 @@ public final class VectorMath {
             float b = x[off + half + j];
             x[off + j] = a * cos[j] - b * sin[j];
             x[off + half + j] = b * cos[j] + a * sin[j];
-        }
-    }
-
-    /** In-place softmax of {@code x[0, n)}. */
-    public static void softmax(float[] x, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int i = 0; i < n; i++) {
-            max = Math.max(max, x[i]);
-        }
-        float sum = 0f;
-        for (int i = 0; i < n; i++) {
-            float e = (float) Math.exp(x[i] - max);
-            x[i] = e;
-            sum += e;
-        }
-        float inverse = 1f / sum;
-        for (int i = 0; i < n; i++) {
-            x[i] *= inverse;
         }
     }
 

@@ -2,15 +2,11 @@ package dev.glint.kernels;
 
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
 import static dev.glint.kernels.KernelAssertions.SIZES;
 import static dev.glint.kernels.KernelAssertions.assertClose;
-import static dev.glint.kernels.KernelAssertions.randomF32;
 import static dev.glint.kernels.KernelAssertions.randomFloats;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class VectorMathKernelTest {
     private static final double TOLERANCE = 2e-6;
@@ -84,36 +80,6 @@ class VectorMathKernelTest {
             float expected = Dots.dotScalar(a, 2, b, 1, n);
             float actual = Dots.dot(a, 2, b, 1, n);
             assertClose("dot n=" + n, new float[]{expected}, new float[]{actual}, 1e-5);
-        }
-    }
-
-    @Test
-    void softmaxSumsToOneAndKeepsOrder() {
-        float[] x = {1f, 3f, 2f, -50f};
-        VectorMath.softmax(x, 4);
-        double sum = x[0] + x[1] + x[2] + x[3];
-        assertEquals(1.0, sum, 1e-6, "softmax sum");
-        assertClose("softmax", new float[]{0.09003057f, 0.66524096f, 0.24472847f, 0f}, x, 1e-6);
-    }
-
-    @Test
-    void attentionMatchesScalarTwin() {
-        SplittableRandom random = new SplittableRandom(15);
-        try (Arena arena = Arena.ofConfined()) {
-            for (int headDim : new int[]{8, 24, 32, 33, 128}) {
-                for (int positions : new int[]{1, 2, 17}) {
-                    int rowFloats = 3 * headDim;
-                    MemorySegment keys = randomF32(arena, random, (long) positions * rowFloats);
-                    MemorySegment values = randomF32(arena, random, (long) positions * rowFloats);
-                    float[] q = randomFloats(random, headDim + 1);
-                    float[] expected = new float[headDim];
-                    float[] actual = new float[headDim];
-                    float[] scores = new float[positions];
-                    Attention.attendScalar(q, 1, keys, values, rowFloats, headDim, positions, headDim, 0.2f, scores, expected, 0);
-                    Attention.attend(q, 1, keys, values, rowFloats, headDim, positions, headDim, 0.2f, scores, actual, 0);
-                    assertClose("attention headDim=" + headDim + " positions=" + positions, expected, actual, 1e-5);
-                }
-            }
         }
     }
 }

@@ -5,7 +5,7 @@ package dev.glint.engine.model;
  * dense and shared weights, {@code num_experts_per_tok} routed experts and the LM head) against what is stored.
  * The MTP layer is not counted: the main forward pass never runs it.
  */
-public record Footprint(long totalParameters, long activeParameters, long embeddingParameters, long kvBytesPerToken) {
+public record Footprint(long totalParameters, long activeParameters, long embeddingParameters) {
 
     public static Footprint of(Glm4MoeConfig c) {
         long h = c.hiddenSize();
@@ -31,7 +31,7 @@ public record Footprint(long totalParameters, long activeParameters, long embedd
         long head = c.tieWordEmbeddings() ? 0 : embedding;
         total += embedding + head + h;
         active += embedding + head + h;
-        return new Footprint(total, active, embedding, KvCache.bytesPerToken(c));
+        return new Footprint(total, active, embedding);
     }
 
     /** Weights a decode step reads: the active ones but the embedding table, of which it reads one row. */

@@ -8,7 +8,7 @@ import dev.glint.engine.model.Glm4MoeWeights.Moe;
 import dev.glint.engine.quant.MatrixReader;
 import dev.glint.engine.quant.QuantizationPlan;
 import dev.glint.engine.quant.QuantizationProgress;
-import dev.glint.kernels.Attention;
+import dev.glint.kernels.KvType;
 import dev.glint.kernels.Matrix;
 import dev.glint.kernels.MatrixProducts;
 import dev.glint.kernels.MatrixProducts.Product;
@@ -32,6 +32,7 @@ public final class Glm4Moe implements AutoCloseable {
     private final WorkerPool pool;
     private final MoeRouter router;
     private final double[] inverseFrequencies;
+    private final PagedSelfAttention attention;
 
     private Glm4Moe(Glm4MoeConfig config, Checkpoint checkpoint, WorkerPool pool, QuantizationPlan plan,
                     QuantizationProgress progress) {
@@ -40,6 +41,7 @@ public final class Glm4Moe implements AutoCloseable {
         this.weights = Glm4MoeWeights.load(checkpoint, config, MatrixReader.open(checkpoint, plan, pool, progress));
         this.pool = pool;
         this.router = new MoeRouter(config);
+        this.attention = new PagedSelfAttention(config, pool);
         int rotaryDim = config.rotaryDim();
         inverseFrequencies = new double[rotaryDim / 2];
         for (int i = 0; i < rotaryDim / 2; i++) {
@@ -82,8 +84,9 @@ public final class Glm4Moe implements AutoCloseable {
         return weights.matrices().residentBytes();
     }
 
+    /** An F32 cache of at most {@code capacity} positions in a pool of its own. */
     public KvCache newCache(int capacity) {
-        return new KvCache(config, capacity);
+        return new KvCache(config, KvType.F32, capacity);
     }
 
     /** New tokens of one sequence for a {@link #forward(List)} step; its keys and values go to {@code cache}. */
@@ -109,11 +112,11 @@ public final class Glm4Moe implements AutoCloseable {
      * as {@link #forward(int[], KvCache, boolean)} does.
      */
     public List<float[]> forward(List<Step> steps) {
-        Tokens batch = Tokens.of(steps);
-        int n = batch.count();
         for (Step step : steps) {
             step.cache().reserve(step.tokens().length);
         }
+        Tokens batch = Tokens.of(steps);
+        int n = batch.count();
         float[] h = embed(batch.ids());
         Rope rope = rope(batch.positions());
         for (int l = 0; l < config.numHiddenLayers(); l++) {
@@ -124,31 +127,37 @@ public final class Glm4Moe implements AutoCloseable {
             add(h, config.isMoeLayer(l) ? moe(layer.moe(), m, n) : mlp(layer.mlp(), m, n));
         }
         for (Step step : steps) {
-            step.cache().advance(step.tokens().length);
+            step.cache().advance(step.tokens());
         }
         return logits(h, steps, batch);
     }
 
-    /** The tokens of a step laid end to end: for each, its sequence's cache and its absolute position. */
-    private record Tokens(int[] ids, int[] positions, KvCache[] caches, int[] firstOfStep) {
+    /**
+     * The tokens of a step laid end to end: for each, its sequence's cache, that cache's block offsets (shared by the
+     * sequence's tokens and by every layer) and its absolute position.
+     */
+    private record Tokens(int[] ids, int[] positions, KvCache[] caches, long[][] blockOffsets, int[] firstOfStep) {
         static Tokens of(List<Step> steps) {
             int n = steps.stream().mapToInt(s -> s.tokens().length).sum();
             int[] ids = new int[n];
             int[] positions = new int[n];
             KvCache[] caches = new KvCache[n];
+            long[][] blockOffsets = new long[n][];
             int[] firstOfStep = new int[steps.size() + 1];
             int t = 0;
             for (int s = 0; s < steps.size(); s++) {
                 Step step = steps.get(s);
+                long[] offsets = step.cache().blockOffsets();
                 firstOfStep[s] = t;
                 for (int i = 0; i < step.tokens().length; i++, t++) {
                     ids[t] = step.tokens()[i];
                     positions[t] = step.cache().length() + i;
                     caches[t] = step.cache();
+                    blockOffsets[t] = offsets;
                 }
             }
             firstOfStep[steps.size()] = n;
-            return new Tokens(ids, positions, caches, firstOfStep);
+            return new Tokens(ids, positions, caches, blockOffsets, firstOfStep);
         }
 
         int count() {
@@ -201,7 +210,6 @@ public final class Glm4Moe implements AutoCloseable {
         int n = batch.count();
         int heads = config.numAttentionHeads();
         int kvHeads = config.numKeyValueHeads();
-        int headDim = config.headDim();
         Product qProj = Product.of(w.qProj(), a, n);
         Product kProj = Product.of(w.kProj(), a, n);
         Product vProj = Product.of(w.vProj(), a, n);
@@ -215,20 +223,7 @@ public final class Glm4Moe implements AutoCloseable {
             batch.caches()[t].store(layer, batch.positions()[t], k, t * config.kvDim(), v, t * config.kvDim());
         }
         float[] o = new float[n * config.qDim()];
-        int groupSize = heads / kvHeads;
-        float scale = (float) (1.0 / Math.sqrt(headDim));
-        int longest = Arrays.stream(batch.positions()).max().orElse(0) + 1;
-        pool.forRange(n * heads, 1, (from, to) -> {
-            float[] scores = new float[longest];
-            for (int i = from; i < to; i++) {
-                int t = i / heads;
-                int head = i % heads;
-                int off = t * config.qDim() + head * headDim;
-                KvCache cache = batch.caches()[t];
-                Attention.attend(q, off, cache.keys(layer), cache.values(layer), config.kvDim(),
-                        (head / groupSize) * headDim, batch.positions()[t] + 1, headDim, scale, scores, o, off);
-            }
-        });
+        attention.attend(layer, q, batch.caches(), batch.blockOffsets(), batch.positions(), o);
         return project(w.oProj(), o, n);
     }
 

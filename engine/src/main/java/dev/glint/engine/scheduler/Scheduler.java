@@ -2,32 +2,41 @@ package dev.glint.engine.scheduler;
 
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.model.KvCache;
+import dev.glint.engine.model.KvPool;
 import dev.glint.engine.sampling.Sampler;
+import dev.glint.kernels.KvType;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Queue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Continuous batching: one engine thread owns the model and every KV cache, and advances all running sequences in
- * the same forward step — each decoding sequence by one token, prompts by chunks of at most
- * {@code prefillChunk} tokens per step in total — so they share each read of the weights. Requests wait in a
- * bounded queue for one of {@code parallel} slots.
+ * Continuous batching: one engine thread owns the model and the KV pool, and advances all running sequences in
+ * the same forward step — each decoding sequence by one token, prompts by chunks of at most {@code prefillChunk}
+ * tokens per step in total — so they share each read of the weights. Requests wait in a bounded queue for one of
+ * {@code parallel} slots.
+ *
+ * <p>Sequences share the pool as llama-server's unified KV cache does: each takes blocks as it grows, and a new one
+ * starts from the cached blocks of its prompt's longest prefix. When a step needs more blocks than the pool has, the
+ * most recently admitted sequence is preempted as vLLM does: its blocks go back (its full ones stay cached) and it
+ * returns to the front of the queue, to be recomputed later with what it generated as part of its prompt and its
+ * sampler as it was, so its output does not change.
  */
 public final class Scheduler implements AutoCloseable {
 
     /** Counters for health and metrics endpoints; read from any thread. */
-    public record Stats(int running, int waiting, long promptTokens, long generatedTokens, long steps, long kvBytes) {
+    public record Stats(int running, int waiting, long promptTokens, long generatedTokens, long steps, long kvBytes,
+                        long kvPoolBytes, long prefixQueriedTokens, long prefixHitTokens, long preemptions) {
     }
 
-    /** A submitted request; cancelling it ends its sequence within one step and frees its KV cache. */
+    /** A submitted request; cancelling it ends its sequence within one step and frees its KV blocks. */
     public static final class Ticket {
         private volatile boolean cancelled;
 
@@ -37,12 +46,13 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private final Glm4Moe model;
+    private final KvPool pool;
     private final int parallel;
     private final int contextLength;
     private final int prefillChunk;
     private final int maxWaiting;
     private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
-    private final Queue<Sequence> waiting = new ArrayDeque<>();
+    private final Deque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private final Thread engine;
     private volatile boolean closed;
@@ -53,16 +63,33 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicLong promptTokens = new AtomicLong();
     private final AtomicLong generatedTokens = new AtomicLong();
     private final AtomicLong steps = new AtomicLong();
+    private final AtomicLong preemptions = new AtomicLong();
+    private final AtomicLong prefixQueriedTokens = new AtomicLong();
+    private final AtomicLong prefixHitTokens = new AtomicLong();
 
+    /** A scheduler with an F32 pool of {@code contextLength} tokens of its own. */
     public Scheduler(Glm4Moe model, int parallel, int contextLength, int prefillChunk, int maxWaiting) {
+        this(model, new KvPool(model.config(), KvType.F32, Math.max(1, contextLength)), parallel, contextLength, prefillChunk, maxWaiting);
+    }
+
+    /** Schedules sequences of at most {@code contextLength} tokens in {@code pool}, which it closes when closed. */
+    public Scheduler(Glm4Moe model, KvPool pool, int parallel, int contextLength, int prefillChunk, int maxWaiting) {
         if (parallel < 1 || prefillChunk < 1 || maxWaiting < 0) {
+            pool.close();
             throw new IllegalArgumentException("parallel and prefillChunk must be at least 1, maxWaiting at least 0");
         }
         if (contextLength < 2 || contextLength > model.config().maxPositionEmbeddings()) {
+            pool.close();
             throw new IllegalArgumentException("context length " + contextLength + " must be between 2 and the model's "
                     + model.config().maxPositionEmbeddings() + " positions");
         }
+        if (contextLength > pool.capacityTokens()) {
+            pool.close();
+            throw new IllegalArgumentException("the KV pool holds " + pool.capacityTokens()
+                    + " tokens, fewer than one sequence of the context length " + contextLength + " needs");
+        }
         this.model = model;
+        this.pool = pool;
         this.parallel = parallel;
         this.contextLength = contextLength;
         this.prefillChunk = prefillChunk;
@@ -75,7 +102,8 @@ public final class Scheduler implements AutoCloseable {
     }
 
     public Stats stats() {
-        return new Stats(runningCount, waitingCount, promptTokens.get(), generatedTokens.get(), steps.get(), kvBytes);
+        return new Stats(runningCount, waitingCount, promptTokens.get(), generatedTokens.get(), steps.get(), kvBytes,
+                pool.bytes(), prefixQueriedTokens.get(), prefixHitTokens.get(), preemptions.get());
     }
 
     /**
@@ -108,19 +136,20 @@ public final class Scheduler implements AutoCloseable {
     }
 
     private void loop() {
-        while (!closed || !running.isEmpty() || !waiting.isEmpty() || !incoming.isEmpty()) {
-            try {
+        try {
+            while (!closed || !running.isEmpty() || !waiting.isEmpty() || !incoming.isEmpty()) {
                 acceptIncoming();
                 admit();
                 dropCancelled();
-                if (running.isEmpty()) {
-                    continue;
+                if (!running.isEmpty()) {
+                    step();
                 }
-                step();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+                publish();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            pool.close();
         }
     }
 
@@ -135,27 +164,33 @@ public final class Scheduler implements AutoCloseable {
         waitingCount = waiting.size();
     }
 
+    /**
+     * Starts waiting sequences, first come first served, while a slot is free and the pool has blocks for the rest of
+     * the next one's prompt beyond its cached prefix (a sequence alone always fits: the pool holds a whole context).
+     */
     private void admit() {
         while (running.size() < parallel && !waiting.isEmpty()) {
-            Sequence sequence = waiting.poll();
+            Sequence sequence = waiting.peek();
             if (sequence.ticket.cancelled) {
+                waiting.poll();
                 sequence.finish(TokenSink.FinishReason.CANCELLED);
                 continue;
             }
-            int positions = sequence.prompt.length + sequence.request.maxTokens();
-            try {
-                sequence.cache = model.newCache(positions);
-            } catch (RuntimeException | OutOfMemoryError e) {
-                // Off-heap exhaustion must cost this request, not the engine thread that serves everyone.
-                sequence.fail(new IllegalStateException("no memory for a KV cache of " + positions + " positions ("
-                        + KvCache.bytesPerToken(model.config()) * positions / (1 << 20) + " MiB): " + e.getMessage(), e));
-                continue;
+            KvCache cache = new KvCache(pool, contextLength);
+            int reused = cache.reusePrefix(sequence.tokens(), 1);
+            int blocksNeeded = Math.ceilDiv(sequence.length, KvPool.BLOCK_TOKENS) - reused / KvPool.BLOCK_TOKENS;
+            if (blocksNeeded > pool.availableBlocks() && !running.isEmpty()) {
+                cache.close();
+                break;
             }
+            waiting.poll();
+            prefixQueriedTokens.addAndGet(sequence.length);
+            prefixHitTokens.addAndGet(reused);
+            sequence.start(cache, reused);
             running.add(sequence);
         }
         runningCount = running.size();
         waitingCount = waiting.size();
-        kvBytes = running.stream().mapToLong(sequence -> sequence.cache.bytes()).sum();
     }
 
     private void dropCancelled() {
@@ -175,8 +210,8 @@ public final class Scheduler implements AutoCloseable {
 
     /** One forward pass over every running sequence: decoders feed their last token, prompts their next chunk. */
     private void step() {
-        List<Glm4Moe.Step> steps = new ArrayList<>();
         List<Sequence> stepped = new ArrayList<>();
+        List<int[]> inputs = new ArrayList<>();
         int prefillBudget = prefillChunk;
         for (Sequence sequence : running) {
             int[] tokens = sequence.nextInput(prefillBudget);
@@ -186,8 +221,15 @@ public final class Scheduler implements AutoCloseable {
             if (!sequence.decoding()) {
                 prefillBudget -= tokens.length;
             }
-            steps.add(new Glm4Moe.Step(sequence.cache, tokens, false));
             stepped.add(sequence);
+            inputs.add(tokens);
+        }
+        reserveBlocks(stepped, inputs);
+        List<Glm4Moe.Step> steps = new ArrayList<>();
+        int prefilled = 0;
+        for (int i = 0; i < stepped.size(); i++) {
+            steps.add(new Glm4Moe.Step(stepped.get(i).cache, inputs.get(i), false));
+            prefilled += stepped.get(i).decoding() ? 0 : inputs.get(i).length;
         }
         List<float[]> logits;
         try {
@@ -203,11 +245,11 @@ public final class Scheduler implements AutoCloseable {
             return;
         }
         this.steps.incrementAndGet();
+        promptTokens.addAndGet(prefilled);
         int vocab = model.config().vocabSize();
         for (int i = 0; i < stepped.size(); i++) {
             Sequence sequence = stepped.get(i);
-            sequence.consumed(steps.get(i).tokens().length);
-            if (!sequence.prefilled()) {
+            if (sequence.cache.length() < sequence.length) {
                 continue;
             }
             float[] positionLogits = logits.get(i);
@@ -221,6 +263,43 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         runningCount = running.size();
+    }
+
+    /**
+     * Takes the blocks each planned sequence's input needs, oldest sequence first; when the pool runs out, preempts
+     * the most recently admitted running sequence (which drops out of this step) until the rest fit.
+     */
+    private void reserveBlocks(List<Sequence> stepped, List<int[]> inputs) {
+        for (int i = 0; i < stepped.size(); i++) {
+            Sequence sequence = stepped.get(i);
+            while (!sequence.cache.tryReserve(inputs.get(i).length)) {
+                Sequence victim = running.getLast();
+                int planned = stepped.indexOf(victim);
+                if (planned >= 0) {
+                    stepped.remove(planned);
+                    inputs.remove(planned);
+                }
+                preempt(victim);
+                if (victim == sequence) {
+                    i--;
+                    break;
+                }
+            }
+        }
+    }
+
+    private void preempt(Sequence sequence) {
+        running.remove(sequence);
+        sequence.release();
+        waiting.addFirst(sequence);
+        preemptions.incrementAndGet();
+        runningCount = running.size();
+        waitingCount = waiting.size();
+    }
+
+    /** Makes the engine thread's view of the pool readable from others. */
+    private void publish() {
+        kvBytes = pool.blocksInUse() * pool.blockBytes();
     }
 
     /** Stops taking requests and lets running and waiting ones finish, for at most 30 seconds. */
@@ -243,52 +322,61 @@ public final class Scheduler implements AutoCloseable {
         }
     }
 
-    /** A request's progress: how much of the prompt is in the cache, what was generated. */
+    /**
+     * A request's progress: its tokens (the prompt, then what was generated), how many of them its cache holds, what
+     * was generated. The last generated token enters the cache with the next step.
+     */
     private final class Sequence {
         final GenerationRequest request;
         final TokenSink sink;
         final Ticket ticket;
-        final int[] prompt;
         final Sampler sampler;
+        final int promptLength;
+        int[] tokens;
+        int length;
         KvCache cache;
-        int prompted;
+        int cachedTokens = -1;
         int generated;
-        int last = -1;
 
         Sequence(GenerationRequest request, TokenSink sink, Ticket ticket) {
             this.request = request;
             this.sink = sink;
             this.ticket = ticket;
-            this.prompt = request.prompt().clone();
-            this.sampler = new Sampler(request.sampling(), prompt);
+            this.tokens = Arrays.copyOf(request.prompt(), request.prompt().length + Math.min(request.maxTokens(), 256));
+            this.promptLength = request.prompt().length;
+            this.length = promptLength;
+            this.sampler = new Sampler(request.sampling(), request.prompt());
         }
 
-        boolean prefilled() {
-            return prompted == prompt.length;
+        int[] tokens() {
+            return Arrays.copyOf(tokens, length);
         }
 
+        /** Runs from {@code cache}, whose first {@code reused} positions came from the prefix cache. */
+        void start(KvCache cache, int reused) {
+            this.cache = cache;
+            if (cachedTokens < 0) {
+                cachedTokens = reused;
+            }
+        }
+
+        /** One token to decode: everything but the token sampled last is in the cache. */
         boolean decoding() {
-            return prefilled() && last >= 0;
+            return generated > 0 && length - cache.length() == 1;
         }
 
         int[] nextInput(int prefillBudget) {
-            if (decoding()) {
-                return new int[]{last};
-            }
-            int chunk = Math.min(prompt.length - prompted, prefillBudget);
-            return chunk <= 0 ? new int[0] : Arrays.copyOfRange(prompt, prompted, prompted + chunk);
-        }
-
-        void consumed(int tokens) {
-            if (!decoding()) {
-                prompted += tokens;
-                promptTokens.addAndGet(tokens);
-            }
+            int fed = cache.length();
+            int chunk = decoding() ? 1 : Math.min(length - fed, prefillBudget);
+            return chunk <= 0 ? new int[0] : Arrays.copyOfRange(tokens, fed, fed + chunk);
         }
 
         /** Records a sampled token; returns why the sequence ends, or null to go on. */
         TokenSink.FinishReason accept(int token, TokenLogprobs logprobs) {
-            last = token;
+            if (length == tokens.length) {
+                tokens = Arrays.copyOf(tokens, 2 * tokens.length);
+            }
+            tokens[length++] = token;
             generated++;
             generatedTokens.incrementAndGet();
             boolean goOn;
@@ -309,7 +397,8 @@ public final class Scheduler implements AutoCloseable {
 
         void finish(TokenSink.FinishReason reason) {
             release();
-            notifySink(() -> sink.onFinish(reason, prompt.length, generated));
+            TokenSink.Usage usage = new TokenSink.Usage(promptLength, Math.max(0, cachedTokens), generated);
+            notifySink(() -> sink.onFinish(reason, usage));
         }
 
         void fail(RuntimeException error) {
@@ -326,7 +415,7 @@ public final class Scheduler implements AutoCloseable {
             }
         }
 
-        private void release() {
+        void release() {
             if (cache != null) {
                 cache.close();
                 cache = null;

@@ -11,9 +11,13 @@ public interface TokenSink {
      */
     boolean onToken(int id, TokenLogprobs logprobs);
 
-    void onFinish(FinishReason reason, int promptTokens, int generatedTokens);
+    void onFinish(FinishReason reason, Usage usage);
 
     void onError(RuntimeException error);
+
+    /** A finished sequence's tokens: its prompt, how much of the prompt came from the prefix cache, what it generated. */
+    record Usage(int promptTokens, int cachedTokens, int generatedTokens) {
+    }
 
     enum FinishReason {
         /** A stop id was generated, or the sink asked to stop. */

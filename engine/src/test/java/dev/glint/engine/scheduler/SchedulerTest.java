@@ -3,7 +3,9 @@ package dev.glint.engine.scheduler;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.model.KvPool;
 import dev.glint.engine.sampling.SamplingParams;
+import dev.glint.kernels.KvType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,6 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.glint.engine.GlmNanoEval.ids;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +42,7 @@ class SchedulerTest {
     }
 
     /** What one sequence received. */
-    private record Outcome(int[] tokens, TokenSink.FinishReason reason) {
+    private record Outcome(int[] tokens, TokenSink.FinishReason reason, TokenSink.Usage usage) {
     }
 
     /** Collects a sequence's tokens and completes when it finishes or fails. */
@@ -54,8 +57,8 @@ class SchedulerTest {
         }
 
         @Override
-        public void onFinish(FinishReason reason, int promptTokens, int generatedTokens) {
-            done.complete(new Outcome(tokens.stream().mapToInt(Integer::intValue).toArray(), reason));
+        public void onFinish(FinishReason reason, Usage usage) {
+            done.complete(new Outcome(tokens.stream().mapToInt(Integer::intValue).toArray(), reason, usage));
         }
 
         @Override
@@ -83,9 +86,77 @@ class SchedulerTest {
                             + Arrays.toString(outcome.tokens()) + " (" + outcome.reason() + ")");
                 }
             }
-            System.out.printf("scheduler, 8 parallel: %d/%d eval outputs equal the reference in %d steps%n",
-                    items.size() - mismatches.size(), items.size(), scheduler.stats().steps());
+            Scheduler.Stats stats = scheduler.stats();
+            System.out.printf("scheduler, 8 parallel: %d/%d eval outputs equal the reference in %d steps, %d of %d prompt "
+                            + "tokens from the prefix cache%n", items.size() - mismatches.size(), items.size(), stats.steps(),
+                    stats.prefixHitTokens(), stats.prefixQueriedTokens());
             assertTrue(mismatches.isEmpty(), mismatches.size() + " differ: " + mismatches.stream().limit(3).toList());
+            assertTrue(stats.prefixHitTokens() > 0, "the prompts share their template's opening, which the cache serves");
+        }
+    }
+
+    /**
+     * Eight sequences growing to about 300 tokens each in a pool of 400: the newest are preempted and recomputed, and
+     * each output is the one it has with room to spare.
+     */
+    @Test
+    void sequencesPreemptedForKvBlocksAreRecomputedAndGenerateWhatTheyWouldUnpreempted() throws Exception {
+        JsonNode items = new ObjectMapper().readTree(GLM_NANO.resolve("eval.json").toFile()).get("items");
+        int context = 400;
+        List<int[]> prompts = new ArrayList<>();
+        for (JsonNode item : items) {
+            if (prompts.size() < 8 && item.get("prompt_ids").size() <= 200) {
+                prompts.add(ids(item.get("prompt_ids")));
+            }
+        }
+        List<Outcome> roomy = generate(new Scheduler(model, 8, 2048, 64, 100), prompts);
+        Scheduler tight = new Scheduler(model, new KvPool(model.config(), KvType.F32, context), 8, context, 64, 100);
+        List<Outcome> preempted = generate(tight, prompts);
+        long preemptions = tight.stats().preemptions();
+        System.out.printf("scheduler, %d-token pool for 8 parallel: %d preemptions%n", context, preemptions);
+        assertTrue(preemptions > 0, "the pool was meant to run out");
+        for (int i = 0; i < prompts.size(); i++) {
+            assertArrayEquals(roomy.get(i).tokens(), preempted.get(i).tokens(), "sequence " + i);
+            assertEquals(prompts.get(i).length, preempted.get(i).usage().promptTokens(), "the prompt as submitted");
+        }
+    }
+
+    /** 150 greedy tokens of each prompt, all submitted at once; closes the scheduler. */
+    private static List<Outcome> generate(Scheduler scheduler, List<int[]> prompts) throws Exception {
+        try (scheduler) {
+            List<Collector> collectors = new ArrayList<>();
+            for (int[] prompt : prompts) {
+                Collector collector = new Collector();
+                collectors.add(collector);
+                scheduler.submit(new GenerationRequest(prompt, 150, SamplingParams.greedy(), Set.of()), collector);
+            }
+            List<Outcome> outcomes = new ArrayList<>();
+            for (Collector collector : collectors) {
+                outcomes.add(collector.done.get(120, TimeUnit.SECONDS));
+            }
+            return outcomes;
+        }
+    }
+
+    @Test
+    void aRepeatedPromptReusesTheCachedBlocksOfTheFirstAndGeneratesTheSame() throws Exception {
+        JsonNode item = new ObjectMapper().readTree(GLM_NANO.resolve("eval.json").toFile()).get("items").get(3);
+        int[] prompt = ids(item.get("prompt_ids"));
+        try (Scheduler scheduler = new Scheduler(model, 2, 2048, 512, 10)) {
+            Outcome[] outcomes = new Outcome[2];
+            for (int i = 0; i < 2; i++) {
+                Collector collector = new Collector();
+                scheduler.submit(new GenerationRequest(prompt, 64, SamplingParams.greedy(), STOPS), collector);
+                outcomes[i] = collector.done.get(60, TimeUnit.SECONDS);
+            }
+            assertEquals(0, outcomes[0].usage().cachedTokens());
+            assertEquals((prompt.length - 1) / KvPool.BLOCK_TOKENS * KvPool.BLOCK_TOKENS, outcomes[1].usage().cachedTokens(),
+                    "every whole block before the last prompt token");
+            assertArrayEquals(ids(item.get("output_ids")), outcomes[1].tokens());
+            assertArrayEquals(outcomes[0].tokens(), outcomes[1].tokens());
+            Scheduler.Stats stats = scheduler.stats();
+            assertEquals(2L * prompt.length, stats.prefixQueriedTokens());
+            assertEquals(outcomes[1].usage().cachedTokens(), stats.prefixHitTokens());
         }
     }
 

@@ -27,7 +27,7 @@ final class BenchCommand implements Callable<Integer> {
             Throughput speed = timing.measure(glm);
             long weightBytes = glm.residentWeightBytes() * Footprint.of(glm.config()).weightsReadPerToken()
                     / Footprint.of(glm.config()).totalParameters();
-            System.out.printf("threads %d, vector %d bits%n", model.threads, Vectors.BITS);
+            System.out.printf("threads %d, vector %d bits, %s KV cache%n", model.threads, Vectors.BITS, timing.kvType);
             System.out.printf("pp%d  %8.2f ± %.2f tok/s%n", timing.promptTokens, mean(speed.prefill()), spread(speed.prefill()));
             System.out.printf("tg%d  %8.2f ± %.2f tok/s   (%.1f GB/s of weights)%n", timing.genTokens, mean(speed.decode()),
                     spread(speed.decode()), mean(speed.decode()) * weightBytes / 1e9);

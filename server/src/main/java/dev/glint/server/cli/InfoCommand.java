@@ -3,7 +3,9 @@ package dev.glint.server.cli;
 import dev.glint.engine.checkpoint.Checkpoint;
 import dev.glint.engine.model.Footprint;
 import dev.glint.engine.model.Glm4MoeConfig;
+import dev.glint.engine.model.MemoryPlan;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -14,17 +16,17 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder.")
     Path model;
 
-    @Option(names = "--ctx", paramLabel = "N", description = "Context length for the memory estimate (default: the model's maximum).")
+    @Option(names = "--ctx", paramLabel = "N", description = "Context length for the memory plan (default: the model's maximum).")
     Integer ctx;
+
+    @Mixin
+    KvOptions kv;
 
     @Override
     public Integer call() {
         Glm4MoeConfig c = Glm4MoeConfig.load(model);
         Footprint f = Footprint.of(c);
         int context = ctx == null ? c.maxPositionEmbeddings() : ctx;
-        if (context < 1) {
-            throw new IllegalArgumentException("--ctx must be at least 1, got " + context);
-        }
         try (Checkpoint checkpoint = Checkpoint.open(model)) {
             System.out.printf("model           %s%n", model);
             System.out.printf("architecture    Glm4MoeForCausalLM (glm4_moe): %d layers (%d dense), hidden %d, vocab %d%n",
@@ -34,12 +36,13 @@ final class InfoCommand implements Callable<Integer> {
             System.out.printf("experts         %d routed (top %d) + %d shared, ff %d, scale %s%n",
                     c.nRoutedExperts(), c.numExpertsPerTok(), c.nSharedExperts(), c.moeIntermediateSize(), c.routedScalingFactor());
             System.out.printf("parameters      %s total, %s active per token%n", count(f.totalParameters()), count(f.activeParameters()));
-            System.out.printf("mapped          %s in %d file(s)%n", bytes(checkpoint.bytesMapped()), checkpoint.files().size());
-            checkpoint.bytesByDType().forEach((type, n) -> System.out.printf("  %-13s %s%n", type, bytes(n)));
-            System.out.printf("kv cache        %s per token (F32)%n", bytes(f.kvBytesPerToken()));
-            System.out.printf("memory for %d tokens: %s (weights %s + kv %s)%n", context,
-                    bytes(checkpoint.bytesMapped() + f.kvBytesPerToken() * context),
-                    bytes(checkpoint.bytesMapped()), bytes(f.kvBytesPerToken() * context));
+            System.out.printf("mapped          %s in %d file(s)%n", MemoryPlan.size(checkpoint.bytesMapped()), checkpoint.files().size());
+            checkpoint.bytesByDType().forEach((type, n) -> System.out.printf("  %-13s %s%n", type, MemoryPlan.size(n)));
+            MemoryPlan plan = MemoryPlan.of(c, checkpoint.bytesMapped(), kv.type(), context, kv.poolTokens, kv.limit());
+            System.out.println(plan.describe());
+            if (plan.totalBytes() > plan.limitBytes()) {
+                System.out.println("glint serve would refuse this plan: it exceeds the memory limit");
+            }
         }
         return 0;
     }
@@ -48,9 +51,4 @@ final class InfoCommand implements Callable<Integer> {
         return n >= 1e9 ? String.format("%.2f B", n / 1e9) : n >= 1e6 ? String.format("%.2f M", n / 1e6) : Long.toString(n);
     }
 
-    static String bytes(long n) {
-        return n >= 1L << 30 ? String.format("%.2f GiB", n / (double) (1L << 30))
-                : n >= 1L << 20 ? String.format("%.2f MiB", n / (double) (1L << 20))
-                : String.format("%.1f KiB", n / 1024.0);
-    }
 }

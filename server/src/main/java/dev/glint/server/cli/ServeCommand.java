@@ -25,8 +25,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--api-key", paramLabel = "KEY", description = "Require this key (Authorization: Bearer KEY or x-api-key).")
     String apiKey;
 
-    @Option(names = "--ctx", paramLabel = "N", description = "Context length per sequence (default: the model's maximum).")
+    @Option(names = "--ctx", paramLabel = "N", description = "Longest sequence (prompt + max_tokens), and the KV pool's size "
+            + "unless --kv-pool-tokens says otherwise (default: the model's maximum).")
     Integer ctx;
+
+    @Mixin
+    KvOptions kv;
 
     @Option(names = "--parallel", paramLabel = "N", description = "Sequences generated at once (default ${DEFAULT-VALUE}).")
     int parallel = 8;
@@ -49,8 +53,9 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         QuantizationPlan plan = quantize.plan();
-        ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel, prefillChunk, queue),
-                plan, ProgressBar.quantizing("quantizing " + plan.describe()));
+        ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel,
+                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit()), plan,
+                ProgressBar.quantizing("quantizing " + plan.describe()));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(served, host, port, apiKey);
@@ -64,6 +69,7 @@ final class ServeCommand implements Callable<Integer> {
             served.close();
             stopped.countDown();
         }, "glint-shutdown"));
+        System.out.println(served.plan().describe());
         System.out.printf("glint serving %s at http://%s:%d/v1 (context %d, %d parallel, %d threads)%n", served.name(),
                 host, server.port(), served.scheduler().contextLength(), parallel, threads);
         System.out.flush();

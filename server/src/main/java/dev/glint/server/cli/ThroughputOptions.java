@@ -2,6 +2,7 @@ package dev.glint.server.cli;
 
 import dev.glint.engine.eval.Throughput;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.kernels.KvType;
 import picocli.CommandLine.Option;
 
 /** How {@code bench} and {@code quant-bench} time prefill and decode. */
@@ -15,7 +16,10 @@ final class ThroughputOptions {
     @Option(names = "--repetitions", paramLabel = "R", description = "Timed runs (default ${DEFAULT-VALUE}).")
     int repetitions = 3;
 
+    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache element type: f32, bf16, fp8 or q8_0 (default ${DEFAULT-VALUE}).")
+    String kvType = "f32";
+
     Throughput measure(Glm4Moe glm) {
-        return Throughput.measure(glm, promptTokens, genTokens, repetitions);
+        return Throughput.measure(glm, KvType.named(kvType), promptTokens, genTokens, repetitions);
     }
 }

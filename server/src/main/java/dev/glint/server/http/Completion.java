@@ -227,7 +227,8 @@ final class Completion {
         usage.put("prompt_tokens", promptIds.length);
         usage.put("completion_tokens", completion);
         usage.put("total_tokens", promptIds.length + completion);
-        usage.putObject("prompt_tokens_details").put("cached_tokens", 0);
+        // The choices share one prompt, reported once, with the first choice's reuse.
+        usage.putObject("prompt_tokens_details").put("cached_tokens", choices.getFirst().cachedTokens);
         return usage;
     }
 
@@ -283,6 +284,7 @@ final class Completion {
         List<ObjectNode> opening;
         String finishReason;
         int generated;
+        int cachedTokens;
         long lastToken;
 
         Choice(int index) {
@@ -309,8 +311,9 @@ final class Completion {
         }
 
         @Override
-        public void onFinish(FinishReason reason, int promptTokens, int generatedTokens) {
-            generated = generatedTokens;
+        public void onFinish(FinishReason reason, Usage usage) {
+            generated = usage.generatedTokens();
+            cachedTokens = usage.cachedTokens();
             if (reason == FinishReason.CANCELLED) {
                 if (ctx.channel().isActive()) {
                     fail(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", null,

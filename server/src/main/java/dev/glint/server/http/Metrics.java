@@ -36,7 +36,14 @@ final class Metrics {
         metric(out, "glint_prompt_tokens_total", "counter", "Prompt tokens prefilled.", stats.promptTokens());
         metric(out, "glint_generation_tokens_total", "counter", "Tokens generated.", stats.generatedTokens());
         metric(out, "glint_engine_steps_total", "counter", "Forward steps of the engine loop.", stats.steps());
-        metric(out, "glint_kv_cache_bytes", "gauge", "Bytes held by the KV caches of running sequences.", stats.kvBytes());
+        metric(out, "glint_kv_cache_bytes", "gauge", "Bytes of KV pool blocks held by running sequences.", stats.kvBytes());
+        metric(out, "glint_kv_pool_bytes", "gauge", "Bytes of the KV pool all sequences share.", stats.kvPoolBytes());
+        metric(out, "glint_prefix_cache_queries_total", "counter", "Prompt tokens looked up in the prefix cache.",
+                stats.prefixQueriedTokens());
+        metric(out, "glint_prefix_cache_hits_total", "counter", "Prompt tokens found in the prefix cache.",
+                stats.prefixHitTokens());
+        metric(out, "glint_preemptions_total", "counter", "Sequences preempted for KV blocks, to be recomputed.",
+                stats.preemptions());
         timeToFirstToken.render(out);
         interTokenLatency.render(out);
         return out.toString();

@@ -2,12 +2,15 @@ package dev.glint.server.http;
 
 import dev.glint.engine.model.GenerationConfig;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.model.KvPool;
+import dev.glint.engine.model.MemoryPlan;
 import dev.glint.engine.quant.QuantizationPlan;
 import dev.glint.engine.quant.QuantizationProgress;
 import dev.glint.engine.scheduler.Scheduler;
 import dev.glint.engine.text.chat.ChatTemplate;
 import dev.glint.engine.text.tokenizer.StreamingDecoder;
 import dev.glint.engine.text.tokenizer.Tokenizer;
+import dev.glint.kernels.KvType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,16 +26,29 @@ public final class ServedModel implements AutoCloseable {
     private final ChatTemplate template;
     private final Set<Integer> stopIds;
     private final GenerationParams.GenerationDefaults defaults;
+    private final MemoryPlan plan;
     private final Scheduler scheduler;
     private final long loadedAt = System.currentTimeMillis() / 1000;
 
-    /** Serving options: context per sequence, parallel sequences, prompt tokens per step, waiting requests. */
-    public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
+    /**
+     * Serving options: context per sequence (default: the model's), parallel sequences, prompt tokens per step,
+     * waiting requests; the KV cache's type, its pool in tokens (default: one context) and the memory limit that
+     * weights and pool must fit (default: {@link MemoryPlan#defaultLimit}).
+     */
+    public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting,
+                          KvType kvType, Integer poolTokens, Long memoryLimit) {
+        public Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
+            this(name, threads, contextLength, parallel, prefillChunk, maxWaiting, KvType.F32, null, null);
+        }
     }
 
-    private ServedModel(Path directory, Options options, QuantizationPlan plan, QuantizationProgress progress) {
+    private ServedModel(Path directory, Options options, QuantizationPlan quantization, QuantizationProgress progress) {
         this.directory = directory;
-        this.model = Glm4Moe.load(directory, options.threads(), plan, progress);
+        // Planned before the weights load: a plan that cannot fit is refused before anything is repacked or allocated.
+        this.plan = MemoryPlan.forCheckpoint(directory, options.kvType(), options.contextLength(), options.poolTokens(),
+                options.memoryLimit() == null ? MemoryPlan.defaultLimit() : options.memoryLimit());
+        plan.check();
+        this.model = Glm4Moe.load(directory, options.threads(), quantization, progress);
         try {
             this.tokenizer = Tokenizer.load(directory);
             this.template = ChatTemplate.load(directory);
@@ -46,9 +62,10 @@ public final class ServedModel implements AutoCloseable {
         GenerationConfig generation = GenerationConfig.load(directory, model.config());
         this.stopIds = Set.copyOf(generation.eosTokenIds());
         this.defaults = new GenerationParams.GenerationDefaults(generation.temperature(), generation.topP(), null);
-        int context = options.contextLength() == null ? model.config().maxPositionEmbeddings() : options.contextLength();
         try {
-            this.scheduler = new Scheduler(model, options.parallel(), context, options.prefillChunk(), options.maxWaiting());
+            KvPool pool = new KvPool(model.config(), options.kvType(), plan.poolTokens());
+            this.scheduler = new Scheduler(model, pool, options.parallel(), plan.contextLength(), options.prefillChunk(),
+                    options.maxWaiting());
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -87,6 +104,10 @@ public final class ServedModel implements AutoCloseable {
 
     GenerationParams.GenerationDefaults defaults() {
         return defaults;
+    }
+
+    public MemoryPlan plan() {
+        return plan;
     }
 
     public Scheduler scheduler() {

@@ -87,7 +87,19 @@ class GlintCommandLineTest {
         Result result = run("info", "--model", GLM_NANO.toString(), "--ctx", "1024");
         assertEquals(0, result.exitCode(), result.err());
         assertTrue(result.out().contains("2.07 M total"), result.out());
-        assertTrue(result.out().contains("kv cache        2.0 KiB per token"), result.out());
+        assertTrue(result.out().contains("kv cache        2.0 KiB per token (f32)"), result.out());
+        Result q8 = run("info", "--model", GLM_NANO.toString(), "--ctx", "1024", "--kv-type", "q8_0", "--kv-pool-tokens", "4096");
+        assertEquals(0, q8.exitCode(), q8.err());
+        assertTrue(q8.out().contains("kv cache        0.6 KiB per token (q8), context 1024 tokens per sequence"), q8.out());
+        assertTrue(q8.out().contains("kv pool         4096 tokens, 2.25 MiB"), q8.out());
+    }
+
+    @Test
+    void serveRefusesToStartWhenWeightsAndKvPoolExceedTheMemoryLimit() {
+        Result result = run("serve", "--model", GLM_NANO.toString(), "--port", "0", "--threads", "1", "--memory-limit", "5m");
+        assertEquals(1, result.exitCode(), result.out());
+        assertTrue(result.err().contains("more than the memory limit of 5.00 MiB") && result.err().contains("2048 tokens"),
+                result.err());
     }
 
     @Test

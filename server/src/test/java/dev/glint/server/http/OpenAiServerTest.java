@@ -247,6 +247,30 @@ class OpenAiServerTest {
         assertEquals(16, defaulted.usage().orElseThrow().completionTokens(), "legacy completions default to 16 tokens");
     }
 
+    /** A prompt sent again reuses the cached blocks of the first: usage and /metrics say how many tokens. */
+    @Test
+    void aRepeatedPromptReportsItsCachedTokensStreamingOrNot() throws Exception {
+        String ids = java.util.stream.IntStream.range(100, 200).mapToObj(Integer::toString)
+                .collect(java.util.stream.Collectors.joining(","));
+        String body = "{\"model\":\"glm-nano\",\"prompt\":[" + ids + "],\"max_tokens\":4,\"temperature\":0";
+        JsonNode cold = JSON.readTree(post("/v1/completions", body + "}", KEY).body());
+        assertEquals(100, cold.path("usage").path("prompt_tokens").asInt(), cold.toString());
+        assertEquals(0, cold.path("usage").path("prompt_tokens_details").path("cached_tokens").asInt(-1), cold.toString());
+        String stream = post("/v1/completions", body + ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}", KEY).body();
+        JsonNode usage = null;
+        for (String line : stream.split("\n")) {
+            if (line.startsWith("data: {") && line.contains("\"usage\"")) {
+                usage = JSON.readTree(line.substring(6)).get("usage");
+            }
+        }
+        assertTrue(usage != null, stream);
+        assertEquals(96, usage.path("prompt_tokens_details").path("cached_tokens").asInt(), "six whole blocks: " + usage);
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.matches("(?s).*glint_prefix_cache_hits_total [1-9][0-9]+\n.*"), metrics);
+        assertTrue(metrics.matches("(?s).*glint_prefix_cache_queries_total [1-9][0-9]+\n.*"), metrics);
+    }
+
     private static HttpResponse<String> post(String path, String body, String key) throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));

@@ -1,0 +1,27 @@
+package dev.glint.engine.model;
+
+import dev.glint.kernels.KvType;
+
+/**
+ * How one position's keys (or values) of one layer lie in the KV pool: {@code kvHeads} head rows of
+ * {@code headDim} values encoded as {@code type}, one after the other, {@link #tokenStride} bytes in all.
+ */
+public record KvLayout(KvType type, int layers, int kvHeads, int headDim) {
+
+    public static KvLayout of(Glm4MoeConfig config, KvType type) {
+        return new KvLayout(type, config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim());
+    }
+
+    public long headRowBytes() {
+        return type.rowBytes(headDim);
+    }
+
+    public long tokenStride() {
+        return kvHeads * headRowBytes();
+    }
+
+    /** Bytes one position takes in the whole model: keys and values of every layer. */
+    public long bytesPerToken() {
+        return 2L * layers * tokenStride();
+    }
+}
