@@ -4,6 +4,8 @@ import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -29,6 +31,22 @@ public final class Fp8Matrix implements Matrix {
     private static final int MAGNITUDE = 0x07F0_0000;
     private static final int SIGN = 0x8000_0000;
     private static final int NAN_CODE = 0x7F;
+    /**
+     * Codes per step of the vector loops, one vector of bytes: 64, 32 or 16 at 512, 256 or 128 bits. Each step first
+     * checks whether any of its codes is a zero, a subnormal or NaN.
+     */
+    private static final VectorSpecies<Byte> STEP = ByteVector.SPECIES_PREFERRED.withShape(VectorShape.forBitSize(Vectors.BITS));
+    /** Float vectors per step. */
+    private static final int STEP_VECTORS = STEP.length() / LANES;
+    /** The sign and the 7 exponent and mantissa bits of the sign-extended code shifted left by 20. */
+    private static final int SIGN_AND_MAGNITUDE = SIGN | MAGNITUDE;
+    /**
+     * 112 in the float exponent field: ORed onto a normal code in float position it makes {@code 2^-8} times its
+     * value, since E4M3's exponent field is 4 bits and 112 + e needs no carry. The loops fold the {@code 2^8} back
+     * into the block scale.
+     */
+    private static final int EXPONENT_112 = 112 << 23;
+    private static final float UNSCALE = 0x1p8f;
 
     private final MemorySegment data;
     private final int rows;
@@ -95,7 +113,7 @@ public final class Fp8Matrix implements Matrix {
         return bits >= 0x80 ? -magnitude : magnitude;
     }
 
-    /** One load of codes; each step of the loops decodes 2·LANES codes from one or two of them. */
+    /** One load of codes, widened {@link Vectors#I8_PARTS} float vectors at a time. */
     private ByteVector codes(long offset) {
         return ByteVector.fromMemorySegment(I8, data, offset, ByteOrder.LITTLE_ENDIAN);
     }
@@ -118,6 +136,30 @@ public final class Fp8Matrix implements Matrix {
         return value.reinterpretAsInts().or(shifted.and(SIGN)).reinterpretAsFloats();
     }
 
+    /**
+     * {@code 2^-8} times the values of {@link Vectors#LANES} normal codes: one shift and one and-or (a single
+     * {@code vpternlogd}) after the widening, against ten operations for {@link #decode}.
+     */
+    private static FloatVector decodeNormal(ByteVector codes, int part) {
+        IntVector shifted = ((IntVector) codes.convertShape(VectorOperators.B2I, I32, part)).lanewise(VectorOperators.LSHL, 20);
+        return shifted.and(SIGN_AND_MAGNITUDE).or(EXPONENT_112).reinterpretAsFloats();
+    }
+
+    /**
+     * Whether any of the {@link #STEP} codes at {@code offset} is a zero, a subnormal or NaN (exponent and mantissa
+     * 0000.xxx or 1111.111): those are the codes {@code c} with {@code (c + 1) & 0x7F} below 9. Real weights have
+     * few, so a step almost always takes {@link #decodeNormal}.
+     */
+    private boolean hasSpecialCodes(long offset) {
+        ByteVector step = ByteVector.fromMemorySegment(STEP, data, offset, ByteOrder.LITTLE_ENDIAN);
+        return step.add((byte) 1).and((byte) 0x7F).compare(VectorOperators.LT, (byte) 9).anyTrue();
+    }
+
+    /** The codes holding float vector {@code v} of the step at {@code offset}, as its part {@code v % I8_PARTS}. */
+    private ByteVector stepCodes(long offset, int v) {
+        return codes(offset + (long) (v / I8_PARTS) * I8.length());
+    }
+
     /** Index of row {@code r}'s first scale; its block {@code b} scale is at this + b. */
     private long scaleRow(int r) {
         return (long) (r / blockRows) * colBlocks;
@@ -134,6 +176,23 @@ public final class Fp8Matrix implements Matrix {
         }
     }
 
+    /** {@code 2^-8 · Σ w · x} over a step of normal codes at byte {@code offset}, against {@code x[i, i + STEP)}. */
+    private FloatVector dotStepNormal(long offset, float[] x, int i) {
+        FloatVector even = FloatVector.zero(F32);
+        FloatVector odd = FloatVector.zero(F32);
+        for (int v = 0; v < STEP_VECTORS; v += 2) {
+            even = decodeNormal(stepCodes(offset, v), v % I8_PARTS).fma(FloatVector.fromArray(F32, x, i + v * LANES), even);
+            odd = decodeNormal(stepCodes(offset, v + 1), (v + 1) % I8_PARTS)
+                    .fma(FloatVector.fromArray(F32, x, i + (v + 1) * LANES), odd);
+        }
+        return even.add(odd);
+    }
+
+    /**
+     * Each block's products are summed unscaled (times {@code 2^-8}) and scaled once. A step with zeros, subnormals or
+     * NaN is decoded exactly instead; its loop is written out here because as a method it would be an out-of-line
+     * call on the rare path, and a call inside the loop made C2 keep the accumulators on the stack.
+     */
     private float dotRow(int r, float[] x) {
         long base = (long) r * cols;
         long scaleRow = scaleRow(r);
@@ -141,21 +200,26 @@ public final class Fp8Matrix implements Matrix {
         float tailTotal = 0f;
         for (int block = 0, start = 0; start < cols; block++, start += blockCols) {
             int end = Math.min(cols, start + blockCols);
-            FloatVector acc0 = FloatVector.zero(F32);
-            FloatVector acc1 = FloatVector.zero(F32);
+            FloatVector acc = FloatVector.zero(F32);
             int i = start;
-            for (int bound = end - 2 * LANES; i <= bound; i += 2 * LANES) {
-                ByteVector first = codes(base + i);
-                ByteVector second = I8_PARTS == 2 ? first : codes(base + i + LANES);
-                acc0 = decode(first, 0).fma(FloatVector.fromArray(F32, x, i), acc0);
-                acc1 = decode(second, I8_PARTS - 1).fma(FloatVector.fromArray(F32, x, i + LANES), acc1);
+            for (int bound = end - STEP.length(); i <= bound; i += STEP.length()) {
+                long at = base + i;
+                if (!hasSpecialCodes(at)) {
+                    acc = acc.add(dotStepNormal(at, x, i));
+                } else {
+                    FloatVector exact = FloatVector.zero(F32);
+                    for (int v = 0; v < STEP_VECTORS; v++) {
+                        exact = decode(stepCodes(at, v), v % I8_PARTS).fma(FloatVector.fromArray(F32, x, i + v * LANES), exact);
+                    }
+                    acc = exact.fma(FloatVector.broadcast(F32, 1 / UNSCALE), acc);
+                }
             }
             float tail = 0f;
             for (; i < end; i++) {
                 tail = Math.fma(e4m3(data.get(ValueLayout.JAVA_BYTE, base + i)), x[i], tail);
             }
             float s = scale(scaleRow + block);
-            total = acc0.add(acc1).fma(FloatVector.broadcast(F32, s), total);
+            total = acc.fma(FloatVector.broadcast(F32, s * UNSCALE), total);
             tailTotal = Math.fma(tail, s, tailTotal);
         }
         return total.reduceLanes(VectorOperators.ADD) + tailTotal;
@@ -180,16 +244,26 @@ public final class Fp8Matrix implements Matrix {
         for (int block = 0, start = 0; start < cols; block++, start += blockCols) {
             int end = Math.min(cols, start + blockCols);
             float s = scale(scaleRow + block);
+            FloatVector unscaled = FloatVector.broadcast(F32, s * UNSCALE);
             int i = start;
-            for (int bound = end - 2 * LANES; i <= bound; i += 2 * LANES) {
-                ByteVector first = codes(base + i);
-                ByteVector second = I8_PARTS == 2 ? first : codes(base + i + LANES);
-                decode(first, 0).mul(s).intoArray(dst, i);
-                decode(second, I8_PARTS - 1).mul(s).intoArray(dst, i + LANES);
+            for (int bound = end - STEP.length(); i <= bound; i += STEP.length()) {
+                if (hasSpecialCodes(base + i)) {
+                    loadStepExact(base + i, s, dst, i);
+                } else {
+                    for (int v = 0; v < STEP_VECTORS; v++) {
+                        decodeNormal(stepCodes(base + i, v), v % I8_PARTS).mul(unscaled).intoArray(dst, i + v * LANES);
+                    }
+                }
             }
             for (; i < end; i++) {
                 dst[i] = e4m3(data.get(ValueLayout.JAVA_BYTE, base + i)) * s;
             }
+        }
+    }
+
+    private void loadStepExact(long offset, float s, float[] dst, int i) {
+        for (int v = 0; v < STEP_VECTORS; v++) {
+            decode(stepCodes(offset, v), v % I8_PARTS).mul(s).intoArray(dst, i + v * LANES);
         }
     }
 

@@ -2,6 +2,7 @@ package dev.glint.kernels;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -11,6 +12,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 
 import static dev.glint.kernels.Vectors.F32;
+import static dev.glint.kernels.Vectors.I32;
 import static dev.glint.kernels.Vectors.LANES;
 
 /**
@@ -107,6 +109,15 @@ public final class Int4Matrix implements Matrix {
     }
 
     /**
+     * Reads a matrix already in this layout from {@code data} (for example a tensor of a checkpoint Glint wrote from
+     * {@link #data()}), with no repacking. {@code columnOrder} is null when every column's group is
+     * {@code column / groupSize}.
+     */
+    public static Int4Matrix of(MemorySegment data, int rows, int cols, int groupSize, int[] columnOrder) {
+        return new Int4Matrix(data, rows, cols, groupSize, columnOrder);
+    }
+
+    /**
      * Packs {@code rows} rows from {@code source} into memory of {@code arena}. {@code columnOrder} is null when
      * every column's group is {@code column / groupSize}.
      */
@@ -192,6 +203,11 @@ public final class Int4Matrix implements Matrix {
         return data.byteSize();
     }
 
+    /** The packed layout's bytes, for writing it out. */
+    public MemorySegment data() {
+        return data;
+    }
+
     /**
      * Each group's {@code Σ (q · scale + min) · x} is computed as {@code scale · Σ q · x + min · Σ x}, with the
      * {@code Σ x} of every group taken once per call: the loop over weights is then one multiply-add each, and the
@@ -239,10 +255,21 @@ public final class Int4Matrix implements Matrix {
         return acc;
     }
 
-    /** {@code acc + Σ q · x} over the 32 weights of the block at byte {@code at}, against {@code x[c, c+32)}. */
+    /**
+     * {@code acc + Σ q · x} over the 32 weights of the block at byte {@code at}, against {@code x[c, c+32)}. The bytes
+     * are zero-extended to int lanes first and split into nibbles there (an and, a shift): x86 has no byte shift, so
+     * splitting them as bytes cost more.
+     */
     private FloatVector dotBlock(long at, float[] x, int c, FloatVector acc) {
         ByteVector packed = ByteVector.fromMemorySegment(BLOCK, data, at, ByteOrder.LITTLE_ENDIAN);
-        return dotHalf(packed.lanewise(VectorOperators.LSHR, 4), x, c + HALF, dotHalf(packed.and((byte) 0xF), x, c, acc));
+        for (int p = 0; p < PARTS; p++) {
+            IntVector bytes = (IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, I32, p);
+            FloatVector low = (FloatVector) bytes.and(0xF).convert(VectorOperators.I2F, 0);
+            FloatVector high = (FloatVector) bytes.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
+            acc = low.fma(FloatVector.fromArray(F32, x, c + p * LANES), acc);
+            acc = high.fma(FloatVector.fromArray(F32, x, c + HALF + p * LANES), acc);
+        }
+        return acc;
     }
 
     /**

@@ -7,6 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 import static dev.glint.kernels.KernelAssertions.SIZES;
 import static dev.glint.kernels.KernelAssertions.assertClose;
@@ -25,13 +26,17 @@ class Fp8MatrixKernelTest {
         return 4e-6 * Math.sqrt(cols);
     }
 
-    /** Random finite codes (NaN codes would make every comparison fail), scales around 1/448 so weights are about ±1. */
+    /**
+     * Random finite codes (NaN codes would make every comparison fail), scales around 1/448 so weights are about ±1.
+     * Most codes are normal, as real weights' are, with a zero or subnormal in about a quarter of the 64-code steps,
+     * so that the vector loops run both their normal-code path and their exact one at every width.
+     */
     private static Fp8Matrix random(Arena arena, SplittableRandom random, int rows, int cols, int blockRows, int blockCols) {
         int bc = blockCols == 0 ? cols : blockCols;
         MemorySegment data = arena.allocate((long) rows * cols);
         for (long i = 0; i < data.byteSize(); i++) {
-            int code = random.nextInt(256);
-            data.set(ValueLayout.JAVA_BYTE, i, (byte) ((code & 0x7F) == 0x7F ? code ^ 1 : code));
+            int magnitude = random.nextInt(230) == 0 ? random.nextInt(8) : 8 + random.nextInt(0x7F - 8);
+            data.set(ValueLayout.JAVA_BYTE, i, (byte) (magnitude | random.nextInt(2) << 7));
         }
         int scaleCount = ((rows + blockRows - 1) / blockRows) * ((cols + bc - 1) / bc);
         MemorySegment scales = arena.allocate(4L * scaleCount);
@@ -57,25 +62,46 @@ class Fp8MatrixKernelTest {
     @Test
     void everyCodeDecodesInTheVectorLoopAsTheReferenceDoes() {
         try (Arena arena = Arena.ofConfined()) {
-            int cols = 256 + 5;
+            int[] codes = everyCodeEachSpecialAloneInItsStep();
+            int cols = codes.length;
             MemorySegment data = arena.allocate(cols);
             for (int i = 0; i < cols; i++) {
-                data.set(ValueLayout.JAVA_BYTE, i, (byte) i);
+                data.set(ValueLayout.JAVA_BYTE, i, (byte) codes[i]);
             }
             MemorySegment one = arena.allocate(4);
             one.set(FLOAT, 0, 1f);
             float[] decoded = new float[cols];
             Fp8Matrix.perChannel(data, 1, cols, one).loadRow(0, decoded);
             for (int i = 0; i < cols; i++) {
-                float expected = Fp8Matrix.e4m3((byte) i);
+                float expected = Fp8Matrix.e4m3((byte) codes[i]);
                 boolean same = Float.isNaN(expected) ? Float.isNaN(decoded[i])
                         : Float.floatToRawIntBits(expected) == Float.floatToRawIntBits(decoded[i]);
                 if (!same) {
                     fail(String.format("code 0x%02x decoded to %s at %d-bit vectors, expected %s",
-                            i & 0xFF, decoded[i], Vectors.BITS, expected));
+                            codes[i], decoded[i], Vectors.BITS, expected));
                 }
             }
         }
+    }
+
+    /**
+     * Every code, each zero, subnormal and NaN alone among 63 normal codes, so that it is the only one in its step
+     * of the vector loop at every width (64, 32 or 16 codes) and must send that step to the exact decoder; then all
+     * 256 codes in order, and five more for a scalar tail.
+     */
+    private static int[] everyCodeEachSpecialAloneInItsStep() {
+        int[] normal = IntStream.range(0, 256).filter(c -> (c & 0x7F) >= 8 && (c & 0x7F) != 0x7F).toArray();
+        int[] special = IntStream.range(0, 256).filter(c -> (c & 0x7F) < 8 || (c & 0x7F) == 0x7F).toArray();
+        IntStream.Builder codes = IntStream.builder();
+        int next = 0;
+        for (int code : special) {
+            for (int i = 0; i < 63; i++, next++) {
+                codes.add(normal[next % normal.length]);
+            }
+            codes.add(code);
+        }
+        IntStream.range(0, 256 + 5).forEach(c -> codes.add(c & 0xFF));
+        return codes.build().toArray();
     }
 
     @Test

@@ -160,6 +160,25 @@ class Int4MatrixKernelTest {
     }
 
     @Test
+    void packedBytesReadBackInPlaceGiveTheSameMatrix() {
+        forEveryShape(36, 3, (w, order, source, what) -> {
+            Int4Matrix mapped = Int4Matrix.of(w.data(), w.rows(), w.cols(), w.groupSize(), order);
+            float[] expected = new float[w.cols()];
+            float[] actual = new float[w.cols()];
+            for (int r = 0; r < w.rows(); r++) {
+                w.loadRowScalar(r, expected);
+                mapped.loadRowScalar(r, actual);
+                assertClose(what + " read back, row " + r, expected, actual, 0);
+            }
+        });
+        try (Arena arena = Arena.ofConfined()) {
+            IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
+                    () -> Int4Matrix.of(arena.allocate(100), 2, 128, 128, null));
+            assertTrue(size.getMessage().contains("needs 144 bytes, segment has 100"), size.getMessage());
+        }
+    }
+
+    @Test
     void layoutTakesFourAndAHalfBitsPerWeightAtGroup128() {
         assertEquals(4096L * 4096 * 9 / 16, Int4Matrix.byteSize(4096, 4096, 128));
     }
