@@ -6,7 +6,6 @@ import dev.glint.kernels.Int4Matrix;
 import dev.glint.kernels.Matrix;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 
 /**
@@ -31,17 +30,15 @@ final class Q4Rows {
         int rows = source.rows(), cols = source.cols();
         int groupSize = groupSize(cols);
         float[] row = new float[cols];
-        TrackingArena layout = new TrackingArena(arena);
-        Int4Matrix matrix = Int4Matrix.pack(layout, rows, cols, groupSize, null, (r, q, scales, mins) -> {
+        Int4Matrix matrix = Int4Matrix.pack(arena, rows, cols, groupSize, null, (r, q, scales, mins) -> {
             source.loadRow(r, row);
             Quantized.requireFinite(row, r);
             for (int g = 0; g < scales.length; g++) {
                 quantizeGroup(row, g * groupSize, groupSize, q, scales, mins, g);
             }
         });
-        MemorySegment bytes = layout.segments().getFirst();
         return new Quantized(matrix, List.of(new Quantized.Part(PACKED, DType.U8,
-                new long[]{rows, bytes.byteSize() / rows}, bytes)));
+                new long[]{rows, matrix.byteSize() / rows}, matrix.data())));
     }
 
     private static void quantizeGroup(float[] row, int start, int length, byte[] q, float[] scales, float[] mins, int g) {
@@ -58,18 +55,12 @@ final class Q4Rows {
         }
     }
 
-    /**
-     * Reads {@code X.weight_q4}. {@link Int4Matrix} cannot yet wrap a mapped segment, so the layout is copied once into
-     * memory the reader owns (an exact copy: no field is decoded or re-encoded).
-     */
+    /** Reads {@code X.weight_q4} in place. */
     static Matrix read(Module m) {
         int groupSize = groupSize(m.cols());
         long bytes = Int4Matrix.byteSize(m.rows(), m.cols(), groupSize);
         Tensor packed = Tensors.requireDType(m.require(PACKED, "the packed 4-bit layout", m.rows(), bytes / m.rows()),
                 "a packed 4-bit layout", DType.U8);
-        TrackingArena layout = new TrackingArena(m.arena());
-        Int4Matrix matrix = Int4Matrix.pack(layout, m.rows(), m.cols(), groupSize, null, (r, q, scales, mins) -> { });
-        MemorySegment.copy(packed.data(), 0, layout.segments().getFirst(), 0, bytes);
-        return matrix;
+        return Int4Matrix.of(packed.data(), m.rows(), m.cols(), groupSize, null);
     }
 }
