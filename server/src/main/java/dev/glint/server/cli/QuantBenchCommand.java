@@ -99,7 +99,7 @@ final class QuantBenchCommand implements Callable<Integer> {
         Result[] results = new Result[formats.size()];
         for (int i : referenceFirst) {
             QuantizationPlan plan = plans.get(i);
-            try (Glm4Moe glm = Glm4Moe.load(model, threads, plan, ProgressBar.quantizing("quantizing " + plan.describe()))) {
+            try (Glm4Moe glm = Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing("quantizing " + plan.describe()))) {
                 List<float[]> logits = windows.stream().map(w -> allLogits(glm, w)).toList();
                 if (reference == null) {
                     reference = logits;
