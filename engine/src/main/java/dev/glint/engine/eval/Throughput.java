@@ -2,6 +2,7 @@ package dev.glint.engine.eval;
 
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.model.KvCache;
+import dev.glint.engine.model.KvPool;
 import dev.glint.kernels.KvType;
 
 import java.util.Arrays;
@@ -9,44 +10,74 @@ import java.util.SplittableRandom;
 
 /**
  * Prefill and decode speed the way llama-bench measures them (pp N: one batch of N prompt tokens; tg N: N tokens
- * decoded one at a time) on random token ids, with a KV cache of the given type, after an untimed warm-up run so the JIT has compiled the kernels.
+ * decoded one at a time) on random token ids, each from a given depth of context. A depth is reached as llama-bench's
+ * {@code -d} does, but without its prefill: the cache is filled with synthetic keys and values in the KV type
+ * ({@link KvCache#fillWithSyntheticRows}), since what attention costs depends on how many rows of which type it
+ * reads, not on their values.
  *
- * @param prefill tokens per second of each timed run's prompt batch
- * @param decode  tokens per second of each timed run's decode steps
+ * @param prefill   tokens per second of each timed prompt batch (empty when no prompt was asked for)
+ * @param decode    tokens per second of each timed run of decode steps (empty when none was asked for)
+ * @param poolBytes the KV pool the runs used
  */
-public record Throughput(double[] prefill, double[] decode) {
+public record Throughput(double[] prefill, double[] decode, long poolBytes) {
+    private static final long FILL_SEED = 42;
 
-    public static Throughput measure(Glm4Moe glm, KvType type, int promptTokens, int genTokens, int repetitions) {
-        if (promptTokens < 1 || genTokens < 1 || repetitions < 1) {
-            throw new IllegalArgumentException("prompt tokens, generated tokens and repetitions must be at least 1");
+    /** Prompt and decoded tokens of a test: {@code promptTokens} and {@code genTokens} random ids, either may be 0. */
+    public record Test(int[] prompt, int[] decoded) {
+        public static Test random(Glm4Moe glm, int promptTokens, int genTokens) {
+            if (promptTokens < 0 || genTokens < 0 || promptTokens + genTokens == 0) {
+                throw new IllegalArgumentException("prompt and generated tokens must be at least 0 and not both 0, got "
+                        + promptTokens + " and " + genTokens);
+            }
+            SplittableRandom random = new SplittableRandom(42);
+            int vocab = glm.config().vocabSize();
+            return new Test(random.ints(promptTokens, 0, vocab).toArray(), random.ints(genTokens, 0, vocab).toArray());
         }
-        int vocab = glm.config().vocabSize();
-        SplittableRandom random = new SplittableRandom(42);
-        int[] prompt = random.ints(promptTokens, 0, vocab).toArray();
-        int[] decoded = random.ints(genTokens, 0, vocab).toArray();
-        run(glm, type, prompt, decoded);
-        double[] prefill = new double[repetitions];
-        double[] decode = new double[repetitions];
-        for (int r = 0; r < repetitions; r++) {
-            double[] seconds = run(glm, type, prompt, decoded);
-            prefill[r] = promptTokens / seconds[0];
-            decode[r] = genTokens / seconds[1];
-        }
-        return new Throughput(prefill, decode);
     }
 
-    /** Seconds for the prefill batch and for the decode steps after it. */
-    private static double[] run(Glm4Moe glm, KvType type, int[] prompt, int[] decoded) {
-        try (KvCache cache = new KvCache(glm.config(), type, prompt.length + decoded.length)) {
-            long start = System.nanoTime();
-            glm.forward(prompt, cache, false);
-            long prefilled = System.nanoTime();
-            for (int id : decoded) {
-                glm.forward(new int[]{id}, cache, false);
-            }
-            long done = System.nanoTime();
-            return new double[]{(prefilled - start) / 1e9, (done - prefilled) / 1e9};
+    /** One untimed run from an empty cache, so the JIT has compiled the kernels before anything is timed. */
+    public static void warmUp(Glm4Moe glm, KvType type, Test test) {
+        measure(glm, type, test, 0, 1);
+    }
+
+    /**
+     * Fills a sequence in a pool of its own to {@code depth}, then times {@code repetitions} times the prefill of the
+     * test's prompt and the decoding of its tokens, each from that depth: the sequence is cut back after each.
+     */
+    public static Throughput measure(Glm4Moe glm, KvType type, Test test, int depth, int repetitions) {
+        if (depth < 0 || repetitions < 1) {
+            throw new IllegalArgumentException("depth must be at least 0 and repetitions at least 1, got " + depth
+                    + " and " + repetitions);
         }
+        int[] prompt = test.prompt();
+        int[] decoded = test.decoded();
+        try (KvPool pool = new KvPool(glm.config(), type, depth + Math.max(prompt.length, decoded.length));
+             KvCache cache = new KvCache(pool, pool.capacityTokens())) {
+            cache.fillWithSyntheticRows(depth, FILL_SEED);
+            double[] prefill = new double[prompt.length == 0 ? 0 : repetitions];
+            double[] decode = new double[decoded.length == 0 ? 0 : repetitions];
+            for (int r = 0; r < repetitions; r++) {
+                if (prompt.length > 0) {
+                    prefill[r] = prompt.length / seconds(() -> glm.forward(prompt, cache, false));
+                    cache.truncate(depth);
+                }
+                if (decoded.length > 0) {
+                    decode[r] = decoded.length / seconds(() -> {
+                        for (int id : decoded) {
+                            glm.forward(new int[]{id}, cache, false);
+                        }
+                    });
+                    cache.truncate(depth);
+                }
+            }
+            return new Throughput(prefill, decode, pool.bytes());
+        }
+    }
+
+    private static double seconds(Runnable run) {
+        long start = System.nanoTime();
+        run.run();
+        return (System.nanoTime() - start) / 1e9;
     }
 
     public static double mean(double[] values) {

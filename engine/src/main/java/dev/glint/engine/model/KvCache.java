@@ -5,6 +5,7 @@ import dev.glint.kernels.PagedKv;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
  * One sequence's keys (after RoPE) and values: a block table into a {@link KvPool}, grown a block at a time as the
@@ -110,6 +111,57 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalStateException("the KV pool of " + pool.capacityTokens() + " tokens has no free block for "
                     + count + " more positions of this sequence");
         }
+    }
+
+    /**
+     * For benchmarks at a depth, as llama-bench's {@code -d}: grows the sequence to {@code depth} positions of
+     * pseudo-random keys and values (unit normal, the scale of normalised activations; the same for the same
+     * {@code seed}) stored through the pool's usual path in its KV type, in place of a prefill that long. What
+     * attention costs does not depend on the values, only on their count and type. They are no tokens' keys, so
+     * neither these blocks nor any after them join the prefix cache.
+     */
+    public void fillWithSyntheticRows(int depth, long seed) {
+        if (depth < length) {
+            throw new IllegalArgumentException("the sequence already holds " + length + " positions, more than " + depth);
+        }
+        reserve(depth - length);
+        KvLayout layout = pool.layout();
+        float[] k = new float[layout.kvHeads() * layout.headDim()];
+        float[] v = new float[k.length];
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int position = length; position < depth; position++) {
+            for (int layer = 0; layer < layout.layers(); layer++) {
+                for (int i = 0; i < k.length; i++) {
+                    k[i] = (float) random.nextGaussian();
+                    v[i] = (float) random.nextGaussian();
+                }
+                store(layer, position, k, 0, v, 0);
+            }
+        }
+        chainBroken = true;
+        record(new int[depth - length], 0, depth - length);
+        length = depth;
+    }
+
+    /**
+     * Forgets the positions from {@code newLength} on, as llama.cpp's {@code llama_memory_seq_rm} does for a
+     * sequence's tail, and gives back the blocks no longer needed. Positions in blocks the prefix cache indexed stay:
+     * other sequences may share those blocks.
+     */
+    public void truncate(int newLength) {
+        if (newLength < 0 || newLength > length) {
+            throw new IllegalArgumentException("cannot truncate a sequence of " + length + " positions to " + newLength);
+        }
+        if (newLength < indexedBlocks * KvPool.BLOCK_TOKENS) {
+            throw new IllegalStateException("positions below " + indexedBlocks * KvPool.BLOCK_TOKENS
+                    + " lie in blocks of the prefix cache; cannot truncate to " + newLength);
+        }
+        int kept = Math.ceilDiv(newLength, KvPool.BLOCK_TOKENS);
+        for (int b = kept; b < blockCount; b++) {
+            pool.release(blocks[b]);
+        }
+        blockCount = Math.min(blockCount, kept);
+        length = newLength;
     }
 
     void store(int layer, int position, float[] k, int kOff, float[] v, int vOff) {

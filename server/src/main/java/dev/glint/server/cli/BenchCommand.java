@@ -3,17 +3,24 @@ package dev.glint.server.cli;
 import dev.glint.engine.eval.Throughput;
 import dev.glint.engine.model.Footprint;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.model.KvLayout;
+import dev.glint.kernels.KvType;
 import dev.glint.kernels.Vectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
+import java.util.List;
 import java.util.concurrent.Callable;
 
 import static dev.glint.engine.eval.Throughput.mean;
 import static dev.glint.engine.eval.Throughput.spread;
 
-/** Prefill and decode speed, llama-bench style ({@link Throughput}). */
-@Command(name = "bench", description = "Measures prefill (pp) and decode (tg) tokens per second on random token ids.")
+/** Prefill and decode speed, llama-bench style ({@link Throughput}), at each depth of context asked for. */
+@Command(name = "bench", description = {
+        "Measures prefill (pp) and decode (tg) tokens per second on random token ids, at each --depth of context.",
+        "A depth is filled with synthetic pseudo-random keys and values in the KV type instead of being prefilled: "
+                + "attention's cost does not depend on the values."})
 final class BenchCommand implements Callable<Integer> {
     @Mixin
     ModelOptions model;
@@ -21,17 +28,47 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     ThroughputOptions timing;
 
+    @Option(names = "--depth", paramLabel = "N[,N...]", split = ",",
+            description = "Positions of context already in the cache before each test (default ${DEFAULT-VALUE}).")
+    List<Integer> depths = List.of(0);
+
     @Override
     public Integer call() {
+        if (depths.stream().anyMatch(d -> d < 0)) {
+            throw new IllegalArgumentException("--depth must be at least 0, got " + depths);
+        }
+        KvType type = timing.type();
         try (Glm4Moe glm = model.load()) {
-            Throughput speed = timing.measure(glm);
-            long weightBytes = glm.residentWeightBytes() * Footprint.of(glm.config()).weightsReadPerToken()
-                    / Footprint.of(glm.config()).totalParameters();
-            System.out.printf("threads %d, vector %d bits, %s KV cache%n", model.threads, Vectors.BITS, timing.kvType);
-            System.out.printf("pp%d  %8.2f ± %.2f tok/s%n", timing.promptTokens, mean(speed.prefill()), spread(speed.prefill()));
-            System.out.printf("tg%d  %8.2f ± %.2f tok/s   (%.1f GB/s of weights)%n", timing.genTokens, mean(speed.decode()),
-                    spread(speed.decode()), mean(speed.decode()) * weightBytes / 1e9);
+            Throughput.Test test = timing.test(glm);
+            Footprint footprint = Footprint.of(glm.config());
+            long weightBytes = glm.residentWeightBytes() * footprint.weightsReadPerToken() / footprint.totalParameters();
+            long kvBytesPerToken = KvLayout.of(glm.config(), type).bytesPerToken();
+            Throughput.warmUp(glm, type, test);
+            System.out.printf("threads %d, vector %d bits, %s KV cache: %d bytes per token%n", model.threads,
+                    Vectors.BITS, timing.kvType, kvBytesPerToken);
+            System.out.println("| test | KV pool MiB | t/s | GB/s read (weights + KV) |");
+            System.out.println("|---|---:|---:|---:|");
+            for (int depth : depths) {
+                long start = System.nanoTime();
+                Throughput speed = Throughput.measure(glm, type, test, depth, timing.repetitions);
+                if (depth > 0) {
+                    System.err.printf("d%d: filled and measured in %.1f s%n", depth, (System.nanoTime() - start) / 1e9);
+                }
+                String pool = "%.1f".formatted(speed.poolBytes() / 1048576.0);
+                if (timing.promptTokens > 0) {
+                    System.out.printf("| pp%d @ d%d | %s | %s | |%n", timing.promptTokens, depth, pool, summary(speed.prefill()));
+                }
+                if (timing.genTokens > 0) {
+                    double bytesRead = weightBytes + (double) depth * kvBytesPerToken;
+                    System.out.printf("| tg%d @ d%d | %s | %s | %.1f |%n", timing.genTokens, depth, pool,
+                            summary(speed.decode()), mean(speed.decode()) * bytesRead / 1e9);
+                }
+            }
         }
         return 0;
+    }
+
+    private static String summary(double[] values) {
+        return "%.2f ± %.2f".formatted(mean(values), spread(values));
     }
 }
