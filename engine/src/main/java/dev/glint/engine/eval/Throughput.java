@@ -35,9 +35,12 @@ public record Throughput(double[] prefill, double[] decode, long poolBytes) {
         }
     }
 
-    /** One untimed run from an empty cache, so the JIT has compiled the kernels before anything is timed. */
-    public static void warmUp(Glm4Moe glm, KvType type, Test test) {
-        measure(glm, type, test, 0, 1);
+    /**
+     * Untimed runs from an empty cache — a 128-token prompt and 64 decode steps, whatever the timed test is — so the
+     * JIT has compiled the prefill and decode kernels before anything is timed (a tg8 warm-up is too short for that).
+     */
+    public static void warmUp(Glm4Moe glm, KvType type) {
+        measure(glm, type, Test.random(glm, 128, 64), 0, 2);
     }
 
     /**

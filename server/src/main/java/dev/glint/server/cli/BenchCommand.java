@@ -43,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
             Footprint footprint = Footprint.of(glm.config());
             long weightBytes = glm.residentWeightBytes() * footprint.weightsReadPerToken() / footprint.totalParameters();
             long kvBytesPerToken = KvLayout.of(glm.config(), type).bytesPerToken();
-            Throughput.warmUp(glm, type, test);
+            Throughput.warmUp(glm, type);
             System.out.printf("threads %d, vector %d bits, %s KV cache: %d bytes per token%n", model.threads,
                     Vectors.BITS, timing.kvType, kvBytesPerToken);
             System.out.println("| test | KV pool MiB | t/s | GB/s read (weights + KV) |");

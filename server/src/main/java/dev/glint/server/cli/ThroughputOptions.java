@@ -30,7 +30,7 @@ final class ThroughputOptions {
     /** pp and tg from an empty cache, after a warm-up run. */
     Throughput measure(Glm4Moe glm) {
         Throughput.Test test = test(glm);
-        Throughput.warmUp(glm, type(), test);
+        Throughput.warmUp(glm, type());
         return Throughput.measure(glm, type(), test, 0, repetitions);
     }
 }
