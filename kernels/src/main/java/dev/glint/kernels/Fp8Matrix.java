@@ -30,7 +30,12 @@ public final class Fp8Matrix implements Matrix {
     /** After a left shift by 20 of the sign-extended byte: its 4 exponent and 3 mantissa bits, and its sign. */
     private static final int MAGNITUDE = 0x07F0_0000;
     private static final int SIGN = 0x8000_0000;
-    private static final int NAN_CODE = 0x7F;
+    /** E4M3FN's NaN code (S.1111.111); the format has no infinities. */
+    static final byte NAN_CODE = 0x7F;
+    /** E4M3FN's largest finite magnitude. */
+    public static final float E4M3_MAX = 448f;
+    /** The smallest normal E4M3 magnitude, 2⁻⁶; below it codes are multiples of 2⁻⁹. */
+    static final float E4M3_MIN_NORMAL = 0x1p-6f;
     /**
      * Codes per step of the vector loops, one vector of bytes: 64, 32 or 16 at 512, 256 or 128 bits. Each step first
      * checks whether any of its codes is a zero, a subnormal or NaN.
@@ -111,6 +116,25 @@ public final class Fp8Matrix implements Matrix {
         }
         float magnitude = exponent == 0 ? Math.scalb(mantissa / 8f, -6) : Math.scalb(1 + mantissa / 8f, exponent - 7);
         return bits >= 0x80 ? -magnitude : magnitude;
+    }
+
+    /** The E4M3FN code nearest to {@code x} (ties to even), saturating at ±448; NaN gives the NaN code. */
+    public static byte e4m3Code(float x) {
+        int sign = (Float.floatToRawIntBits(x) >>> 24) & 0x80;
+        float a = Math.abs(x);
+        if (Float.isNaN(a)) {
+            return (byte) (sign | NAN_CODE);
+        }
+        a = Math.min(a, E4M3_MAX);
+        int magnitude;
+        if (a < E4M3_MIN_NORMAL) {
+            magnitude = (int) Math.rint(a * 512);
+        } else {
+            int exponent = Math.getExponent(a);
+            int mantissa = (int) Math.rint(Math.scalb(a, 3 - exponent));
+            magnitude = ((exponent + 7) << 3) + mantissa - 8;
+        }
+        return (byte) (sign | magnitude);
     }
 
     /** One load of codes, widened {@link Vectors#I8_PARTS} float vectors at a time. */

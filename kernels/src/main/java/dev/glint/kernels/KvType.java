@@ -140,7 +140,7 @@ public enum KvType {
         @Override
         public void storeScalar(float[] src, int off, int n, MemorySegment dst, long at) {
             for (int i = 0; i < n; i++) {
-                dst.set(ValueLayout.JAVA_BYTE, at + i, e4m3Code(src[off + i]));
+                dst.set(ValueLayout.JAVA_BYTE, at + i, Fp8Matrix.e4m3Code(src[off + i]));
             }
         }
 
@@ -235,10 +235,6 @@ public enum KvType {
 
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** The smallest normal E4M3 value; below it codes are multiples of 2^-9. */
-    private static final float E4M3_MIN_NORMAL = 0x1p-6f;
-    private static final float E4M3_MAX = 448f;
-    private static final byte E4M3_NAN = 0x7F;
     /** Adding 2^23 to a float in [0, 2^22) leaves its value rounded to an integer (nearest even) in the low mantissa bits. */
     private static final float ROUNDING_MAGIC = 0x1p23f;
     private static final int ROUNDING_MAGIC_BITS = Float.floatToRawIntBits(ROUNDING_MAGIC);
@@ -285,39 +281,21 @@ public enum KvType {
         return (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
     }
 
-    /** The E4M3FN code nearest to {@code x} (ties to even), saturating at ±448; NaN gives the NaN code. */
-    static byte e4m3Code(float x) {
-        int sign = (Float.floatToRawIntBits(x) >>> 24) & 0x80;
-        float a = Math.abs(x);
-        if (Float.isNaN(a)) {
-            return (byte) (sign | E4M3_NAN);
-        }
-        a = Math.min(a, E4M3_MAX);
-        int magnitude;
-        if (a < E4M3_MIN_NORMAL) {
-            magnitude = (int) Math.rint(a * 512);
-        } else {
-            int exponent = Math.getExponent(a);
-            int mantissa = (int) Math.rint(Math.scalb(a, 3 - exponent));
-            magnitude = ((exponent + 7) << 3) + mantissa - 8;
-        }
-        return (byte) (sign | magnitude);
-    }
-
     /**
-     * E4M3FN codes of {@link Vectors#LANES} floats, in int lanes, by the arithmetic of {@link #e4m3Code}. A normal
-     * result rounds its float bits to 3 mantissa bits (ties to even) by an integer add, which carries into the exponent
-     * as it should, then rebiases the exponent from 127 to 7; a subnormal one is {@code a · 2^9} rounded by adding 2^23.
+     * E4M3FN codes of {@link Vectors#LANES} floats, in int lanes, by the arithmetic of {@link Fp8Matrix#e4m3Code}.
+     * A normal result rounds its float bits to 3 mantissa bits (ties to even) by an integer add, which carries into the
+     * exponent as it should, then rebiases the exponent from 127 to 7; a subnormal one is {@code a · 2^9} rounded by
+     * adding 2^23.
      */
     private static IntVector e4m3Codes(FloatVector x) {
         IntVector sign = x.reinterpretAsInts().lanewise(VectorOperators.LSHR, 24).and(0x80);
-        FloatVector a = x.abs().min(E4M3_MAX);
+        FloatVector a = x.abs().min(Fp8Matrix.E4M3_MAX);
         IntVector bits = a.reinterpretAsInts();
         IntVector normal = bits.add(0x7FFFF).add(bits.lanewise(VectorOperators.LSHR, 20).and(1))
                 .lanewise(VectorOperators.LSHR, 20).sub(120 << 3);
         IntVector subnormal = a.fma(512f, ROUNDING_MAGIC).reinterpretAsInts().sub(ROUNDING_MAGIC_BITS);
-        IntVector magnitude = normal.blend(subnormal, a.compare(VectorOperators.LT, E4M3_MIN_NORMAL).cast(I32))
-                .blend(E4M3_NAN, a.test(VectorOperators.IS_NAN).cast(I32));
+        IntVector magnitude = normal.blend(subnormal, a.compare(VectorOperators.LT, Fp8Matrix.E4M3_MIN_NORMAL).cast(I32))
+                .blend(Fp8Matrix.NAN_CODE, a.test(VectorOperators.IS_NAN).cast(I32));
         return magnitude.or(sign);
     }
 

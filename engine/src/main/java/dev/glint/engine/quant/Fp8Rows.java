@@ -19,10 +19,7 @@ import java.util.List;
  */
 final class Fp8Rows {
     static final String SCALE = "weight_scale";
-    static final float E4M3_MAX = 448f;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    /** The smallest normal E4M3 magnitude, 2⁻⁶; below it codes are multiples of 2⁻⁹. */
-    private static final float MIN_NORMAL = 0x1p-6f;
 
     private Fp8Rows() {
     }
@@ -39,11 +36,11 @@ final class Fp8Rows {
             for (float w : row) {
                 largest = Math.max(largest, Math.abs(w));
             }
-            float scale = largest == 0f ? 1f : largest / E4M3_MAX;
+            float scale = largest == 0f ? 1f : largest / Fp8Matrix.E4M3_MAX;
             scales.setAtIndex(F32, r, scale);
             long base = (long) r * cols;
             for (int c = 0; c < cols; c++) {
-                codes.set(ValueLayout.JAVA_BYTE, base + c, e4m3(row[c] / scale));
+                codes.set(ValueLayout.JAVA_BYTE, base + c, Fp8Matrix.e4m3Code(row[c] / scale));
             }
         }
         return new Quantized(Fp8Matrix.perChannel(codes, rows, cols, scales), List.of(
@@ -53,27 +50,5 @@ final class Fp8Rows {
 
     static Matrix read(Module module) {
         return Fp8Weights.perChannel(module, SCALE);
-    }
-
-    /**
-     * The E4M3FN code nearest to {@code v}, ties to even, magnitudes of 448 and above saturating to 448 (the format
-     * has no infinity). Normal codes hold {@code 2^e · (1 + m/8)}, subnormal ones {@code m · 2⁻⁹}.
-     */
-    static byte e4m3(float v) {
-        int sign = Float.floatToRawIntBits(v) < 0 ? 0x80 : 0;
-        float a = Math.abs(v);
-        if (!(a < E4M3_MAX)) {
-            return (byte) (sign | 0x7E);
-        }
-        if (a < MIN_NORMAL) {
-            return (byte) (sign | (int) Math.rint(a * 512f));
-        }
-        int exponent = Math.getExponent(a);
-        int mantissa = (int) Math.rint(Math.scalb(a, -exponent) * 8f - 8f);
-        if (mantissa == 8) {
-            exponent++;
-            mantissa = 0;
-        }
-        return (byte) (sign | (exponent + 7) << 3 | mantissa);
     }
 }

@@ -52,12 +52,12 @@ class GlintQuantizationTest {
             if ((code & 0x7F) == 0x7F || code == 0x80) {
                 continue;
             }
-            assertEquals((byte) code, Fp8Rows.e4m3(Fp8Matrix.e4m3((byte) code)), "code " + code);
+            assertEquals((byte) code, Fp8Matrix.e4m3Code(Fp8Matrix.e4m3((byte) code)), "code " + code);
         }
-        assertEquals(0x38, Fp8Rows.e4m3(1.0625f) & 0xFF, "1 + 1/16 lies halfway between 1 and 1.125: even mantissa");
-        assertEquals(0x3A, Fp8Rows.e4m3(1.1875f) & 0xFF, "halfway between 1.125 and 1.25 rounds to 1.25");
-        assertEquals(0x7E, Fp8Rows.e4m3(1000f) & 0xFF, "saturates at 448");
-        assertEquals(0x81, Fp8Rows.e4m3(-0x1p-9f) & 0xFF, "smallest subnormal keeps its sign");
+        assertEquals(0x38, Fp8Matrix.e4m3Code(1.0625f) & 0xFF, "1 + 1/16 lies halfway between 1 and 1.125: even mantissa");
+        assertEquals(0x3A, Fp8Matrix.e4m3Code(1.1875f) & 0xFF, "halfway between 1.125 and 1.25 rounds to 1.25");
+        assertEquals(0x7E, Fp8Matrix.e4m3Code(1000f) & 0xFF, "saturates at 448");
+        assertEquals(0x81, Fp8Matrix.e4m3Code(-0x1p-9f) & 0xFF, "smallest subnormal keeps its sign");
     }
 
     /** Per element: fp8 within half a step of 3 mantissa bits; q8 and q4 within half a step of their group's scale. */
@@ -103,7 +103,7 @@ class GlintQuantizationTest {
                 }
                 for (int c = start; c < start + group; c++) {
                     double allowed = switch (format) {
-                        case FP8 -> Math.max(Math.abs(w[c]) * 0x1p-4, rowMax / Fp8Rows.E4M3_MAX * 0x1p-10);
+                        case FP8 -> Math.max(Math.abs(w[c]) * 0x1p-4, rowMax / Fp8Matrix.E4M3_MAX * 0x1p-10);
                         case Q8 -> Math.max(Math.abs(min), Math.abs(max)) / 127 / 2 * (1 + 0x1p-9) + 0x1p-25;
                         case Q4 -> (max - min) / 15 / 2;
                     } * (1 + 1e-5) + 1e-9;
