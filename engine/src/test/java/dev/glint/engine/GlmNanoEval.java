@@ -22,13 +22,4 @@ public final class GlmNanoEval {
             throw new UncheckedIOException(e);
         }
     }
-
-    /** A JSON array of token ids. */
-    public static int[] ids(JsonNode array) {
-        int[] ids = new int[array.size()];
-        for (int i = 0; i < ids.length; i++) {
-            ids[i] = array.get(i).intValue();
-        }
-        return ids;
-    }
 }

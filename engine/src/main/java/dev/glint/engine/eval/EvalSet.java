@@ -60,7 +60,8 @@ public record EvalSet(List<Item> items, int maxNewTokens, Set<Integer> stopIds) 
         return new EvalSet(items.subList(0, Math.min(n, items.size())), maxNewTokens, stopIds);
     }
 
-    private static int[] ids(JsonNode array) {
+    /** A JSON array of token ids. */
+    public static int[] ids(JsonNode array) {
         int[] ids = new int[array.size()];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = array.get(i).intValue();

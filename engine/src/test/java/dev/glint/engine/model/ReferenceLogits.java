@@ -2,7 +2,7 @@ package dev.glint.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.glint.engine.GlmNanoEval;
+import dev.glint.engine.eval.EvalSet;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,7 +30,7 @@ final class ReferenceLogits {
     }
 
     static int[] intArray(JsonNode node) {
-        return GlmNanoEval.ids(node);
+        return EvalSet.ids(node);
     }
 
     static JsonNode json(Path file) throws IOException {

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.GZIPInputStream;
 
-import static dev.glint.engine.GlmNanoEval.ids;
+import static dev.glint.engine.eval.EvalSet.ids;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
