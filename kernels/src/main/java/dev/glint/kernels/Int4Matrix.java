@@ -256,34 +256,75 @@ public final class Int4Matrix implements Matrix {
     }
 
     /**
-     * {@code acc + Σ q · x} over the 32 weights of the block at byte {@code at}, against {@code x[c, c+32)}. The bytes
-     * are zero-extended to int lanes first and split into nibbles there (an and, a shift): x86 has no byte shift, so
-     * splitting them as bytes cost more.
+     * {@code Σ q · x} over the 32 weights of the block at byte {@code at}, against {@code x[c, c+32)}, as a vector of
+     * lane sums. The bytes are zero-extended to int lanes first and split into nibbles there (an and, a shift): x86 has
+     * no byte shift, so splitting them as bytes cost more. The low and high halves are a multiply and a multiply-add,
+     * not two chained multiply-adds, so consecutive blocks do not wait on each other.
      */
-    private FloatVector dotBlock(long at, float[] x, int c, FloatVector acc) {
+    private FloatVector dotBlock(long at, float[] x, int c) {
         ByteVector packed = ByteVector.fromMemorySegment(BLOCK, data, at, ByteOrder.LITTLE_ENDIAN);
+        FloatVector sum = FloatVector.zero(F32);
         for (int p = 0; p < PARTS; p++) {
             IntVector bytes = (IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, I32, p);
             FloatVector low = (FloatVector) bytes.and(0xF).convert(VectorOperators.I2F, 0);
             FloatVector high = (FloatVector) bytes.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
-            acc = low.fma(FloatVector.fromArray(F32, x, c + p * LANES), acc);
-            acc = high.fma(FloatVector.fromArray(F32, x, c + HALF + p * LANES), acc);
+            FloatVector part = low.fma(FloatVector.fromArray(F32, x, c + p * LANES),
+                    high.mul(FloatVector.fromArray(F32, x, c + HALF + p * LANES)));
+            sum = p == 0 ? part : sum.add(part);
         }
-        return acc;
+        return sum;
     }
 
     /**
      * One row at a time: rows are contiguous, so the weights stream from memory in one sequential run, which measured
-     * faster than two rows sharing their activation loads (four rows passed C2's inlining node limit and boxed).
+     * faster than two rows sharing their activation loads (four rows passed C2's inlining node limit and boxed). The
+     * loops count groups in an int, which lets C2 drop the bounds checks of the segment reads.
      */
     private float dotRow(int r, float[] x, float[] groupSums) {
-        long unit = r * rowBytes;
+        return groupSize == BLOCK_WEIGHTS ? dotRowOneBlockGroups(r, x, groupSums) : dotRowManyBlockGroups(r, x, groupSums);
+    }
+
+    /**
+     * Groups of one block: two groups per iteration into two accumulators, so the scaling multiply-add of one group
+     * need not wait for the previous group's (that chain, not the arithmetic, bounded the one-accumulator loop).
+     */
+    private float dotRowOneBlockGroups(int r, float[] x, float[] groupSums) {
+        long row = r * rowBytes;
+        int groups = cols / BLOCK_WEIGHTS;
+        FloatVector even = FloatVector.zero(F32);
+        FloatVector odd = FloatVector.zero(F32);
+        float evenMins = 0f;
+        float oddMins = 0f;
+        int g = 0;
+        for (; g + 2 <= groups; g += 2) {
+            long unit = row + (long) g * unitBytes;
+            long next = unit + unitBytes;
+            even = dotBlock(unit + PAIR_BYTES, x, g * BLOCK_WEIGHTS).fma(broadcastAt(unit), even);
+            evenMins = Math.fma(data.get(FLOAT, unit + 4), groupSums[g], evenMins);
+            odd = dotBlock(next + PAIR_BYTES, x, (g + 1) * BLOCK_WEIGHTS).fma(broadcastAt(next), odd);
+            oddMins = Math.fma(data.get(FLOAT, next + 4), groupSums[g + 1], oddMins);
+        }
+        if (g < groups) {
+            long unit = row + (long) g * unitBytes;
+            even = dotBlock(unit + PAIR_BYTES, x, g * BLOCK_WEIGHTS).fma(broadcastAt(unit), even);
+            evenMins = Math.fma(data.get(FLOAT, unit + 4), groupSums[g], evenMins);
+        }
+        return even.add(odd).reduceLanes(VectorOperators.ADD) + evenMins + oddMins;
+    }
+
+    /** Groups of several blocks: the blocks of a group summed, then scaled once. */
+    private float dotRowManyBlockGroups(int r, float[] x, float[] groupSums) {
+        long row = r * rowBytes;
+        int groups = cols / groupSize;
+        int blocksPerGroup = groupSize / BLOCK_WEIGHTS;
         FloatVector acc = FloatVector.zero(F32);
         float mins = 0f;
-        for (int g = 0, c = 0; c < cols; g++, unit += unitBytes) {
-            FloatVector part = FloatVector.zero(F32);
-            for (long block = unit + PAIR_BYTES, end = c + groupSize; c < end; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-                part = dotBlock(block, x, c, part);
+        for (int g = 0; g < groups; g++) {
+            long unit = row + (long) g * unitBytes;
+            int c = g * groupSize;
+            FloatVector part = dotBlock(unit + PAIR_BYTES, x, c);
+            for (int b = 1; b < blocksPerGroup; b++) {
+                part = part.add(dotBlock(unit + PAIR_BYTES + (long) b * BLOCK_BYTES, x, c + b * BLOCK_WEIGHTS));
             }
             acc = part.fma(broadcastAt(unit), acc);
             mins = Math.fma(data.get(FLOAT, unit + 4), groupSums[g], mins);
