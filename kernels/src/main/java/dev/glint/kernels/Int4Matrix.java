@@ -3,7 +3,9 @@ package dev.glint.kernels;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
@@ -34,6 +36,11 @@ import static dev.glint.kernels.Vectors.LANES;
 public final class Int4Matrix implements Matrix {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VectorSpecies<Byte> BLOCK = ByteVector.SPECIES_128;
+    /** Bytes loaded per float vector of a block's low (and high) nibbles: {@link Vectors#LANES}, at least 8. */
+    private static final VectorSpecies<Byte> NIBBLE_PAIRS = ByteVector.SPECIES_PREFERRED.withShape(
+            VectorShape.forBitSize(Math.max(64, 8 * LANES)));
+    /** The lanes of a {@link #NIBBLE_PAIRS} load that one float vector widens. */
+    private static final VectorMask<Byte> BLOCK_END = NIBBLE_PAIRS.indexInRange(0, LANES);
     private static final int BLOCK_WEIGHTS = 32;
     private static final int HALF = 16;
     private static final int BLOCK_BYTES = 16;
@@ -53,6 +60,7 @@ public final class Int4Matrix implements Matrix {
     }
 
     private final MemorySegment data;
+    private final long dataBytes;
     private final int rows;
     private final int cols;
     private final int groupSize;
@@ -71,6 +79,7 @@ public final class Int4Matrix implements Matrix {
                     + " needs " + rowBytes * rows + " bytes, segment has " + data.byteSize());
         }
         this.data = data;
+        this.dataBytes = data.byteSize();
         this.rows = rows;
         this.cols = cols;
         this.groupSize = groupSize;
@@ -257,20 +266,24 @@ public final class Int4Matrix implements Matrix {
 
     /**
      * {@code Σ q · x} over the 32 weights of the block at byte {@code at}, against {@code x[c, c+32)}, as a vector of
-     * lane sums. The bytes are zero-extended to int lanes first and split into nibbles there (an and, a shift): x86 has
-     * no byte shift, so splitting them as bytes cost more. The low and high halves are a multiply and a multiply-add,
+     * lane sums. Each step loads as many bytes as a float vector has lanes (at 128 bits, where no byte vector is that
+     * narrow, 8 bytes, the last 4 of the last step unused and masked off at the end of the data) and zero-extends
+     * them to int lanes, where they split into
+     * nibbles with an and and a shift: x86 has no byte shift, and widening a later part of a wider load, rather than
+     * loading at its offset, fell out of C2's intrinsics. The low and high halves are a multiply and a multiply-add,
      * not two chained multiply-adds, so consecutive blocks do not wait on each other.
      */
     private FloatVector dotBlock(long at, float[] x, int c) {
-        ByteVector packed = ByteVector.fromMemorySegment(BLOCK, data, at, ByteOrder.LITTLE_ENDIAN);
         FloatVector sum = FloatVector.zero(F32);
-        for (int p = 0; p < PARTS; p++) {
-            IntVector bytes = (IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, I32, p);
+        for (int j = 0; j < HALF; j += LANES) {
+            ByteVector packed = j + NIBBLE_PAIRS.length() <= HALF || at + j + NIBBLE_PAIRS.length() <= dataBytes
+                    ? ByteVector.fromMemorySegment(NIBBLE_PAIRS, data, at + j, ByteOrder.LITTLE_ENDIAN)
+                    : ByteVector.fromMemorySegment(NIBBLE_PAIRS, data, at + j, ByteOrder.LITTLE_ENDIAN, BLOCK_END);
+            IntVector bytes = (IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, I32, 0);
             FloatVector low = (FloatVector) bytes.and(0xF).convert(VectorOperators.I2F, 0);
             FloatVector high = (FloatVector) bytes.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
-            FloatVector part = low.fma(FloatVector.fromArray(F32, x, c + p * LANES),
-                    high.mul(FloatVector.fromArray(F32, x, c + HALF + p * LANES)));
-            sum = p == 0 ? part : sum.add(part);
+            FloatVector part = low.fma(FloatVector.fromArray(F32, x, c + j), high.mul(FloatVector.fromArray(F32, x, c + HALF + j)));
+            sum = j == 0 ? part : sum.add(part);
         }
         return sum;
     }
