@@ -10,9 +10,11 @@ import java.util.stream.Collectors;
 /**
  * Which kinds of matrices Glint quantizes, and to what. The defaults follow llama.cpp's Q4_K_M spirit: every
  * projection a token runs through (routed and shared experts, the dense MLP, attention) is quantized; the embedding
- * table stays as stored (a token reads one row of it); the LM head, the matrix most sensitive to error, stays as
- * stored under fp8 (as in the official GLM FP8 checkpoints) and goes to q8 under q4 (as llama.cpp keeps its output
- * tensor at higher precision). Routers, norms and biases are never quantized.
+ * table stays as stored (a token reads one row of it); the LM head, the matrix most sensitive to error, goes to q8
+ * under every format (llama.cpp's Q8_0 makes its output tensor Q8_0, and its 4-bit types keep it at higher precision
+ * than the rest). Under fp8 that replaces the BF16 LM head of the official GLM FP8 checkpoints: it is half the bytes a
+ * decoded token reads from it, and measured a quarter faster decode on glm-bench. Routers, norms and biases are never
+ * quantized.
  */
 public record QuantizationPlan(Map<TensorKind, QuantFormat> formats) {
     public static final QuantizationPlan NONE = new QuantizationPlan(Map.of());
@@ -26,11 +28,7 @@ public record QuantizationPlan(Map<TensorKind, QuantFormat> formats) {
     public static QuantizationPlan defaults(QuantFormat format) {
         Map<TensorKind, QuantFormat> formats = new EnumMap<>(TensorKind.class);
         PROJECTIONS.forEach(kind -> formats.put(kind, format));
-        switch (format) {
-            case FP8 -> { }
-            case Q8 -> formats.put(TensorKind.LM_HEAD, QuantFormat.Q8);
-            case Q4 -> formats.put(TensorKind.LM_HEAD, QuantFormat.Q8);
-        }
+        formats.put(TensorKind.LM_HEAD, QuantFormat.Q8);
         return new QuantizationPlan(formats);
     }
 

@@ -241,7 +241,7 @@ class GlintQuantizationTest {
     @Test
     void planEntriesAreParsedAndBadOnesNamed() {
         assertEquals("q8: lm_head; q4: experts, shared, attention, dense", QuantizationPlan.defaults(QuantFormat.Q4).describe());
-        assertEquals("fp8: experts, shared, attention, dense", QuantizationPlan.defaults(QuantFormat.FP8).describe());
+        assertEquals("fp8: experts, shared, attention, dense; q8: lm_head", QuantizationPlan.defaults(QuantFormat.FP8).describe());
         assertEquals("q8: lm_head; q4: experts", QuantizationPlan.parse(QuantFormat.Q4, "experts, lm_head:q8").describe());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> QuantizationPlan.parse(QuantFormat.Q4, "experts,routers"));
