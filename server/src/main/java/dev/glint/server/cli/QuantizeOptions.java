@@ -7,8 +7,7 @@ import picocli.CommandLine.Option;
 /** {@code --quantize} and {@code --quantize-tensors}, shared by every command that loads a model. */
 final class QuantizeOptions {
     static final String TENSORS_HELP = "Kinds of matrices to quantize: experts, shared, attention, dense, lm_head, "
-            + "embeddings; KIND:FORMAT gives one its own format (default: experts,shared,attention,dense, and "
-            + "lm_head:q8 under q8 and q4).";
+            + "embeddings; KIND:FORMAT gives one its own format (default: experts,shared,attention,dense,lm_head:q8).";
 
     @Option(names = "--quantize", paramLabel = "FORMAT",
             description = "Quantize a BF16/F16/F32 checkpoint while loading: fp8, q8 or q4.")
