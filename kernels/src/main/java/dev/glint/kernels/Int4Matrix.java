@@ -60,7 +60,6 @@ public final class Int4Matrix implements Matrix {
     }
 
     private final MemorySegment data;
-    private final long dataBytes;
     private final int rows;
     private final int cols;
     private final int groupSize;
@@ -79,7 +78,6 @@ public final class Int4Matrix implements Matrix {
                     + " needs " + rowBytes * rows + " bytes, segment has " + data.byteSize());
         }
         this.data = data;
-        this.dataBytes = data.byteSize();
         this.rows = rows;
         this.cols = cols;
         this.groupSize = groupSize;
@@ -268,15 +266,14 @@ public final class Int4Matrix implements Matrix {
      * {@code Σ q · x} over the 32 weights of the block at byte {@code at}, against {@code x[c, c+32)}, as a vector of
      * lane sums. Each step loads as many bytes as a float vector has lanes (at 128 bits, where no byte vector is that
      * narrow, 8 bytes, the last 4 of the last step unused and masked off at the end of the data) and zero-extends
-     * them to int lanes, where they split into
-     * nibbles with an and and a shift: x86 has no byte shift, and widening a later part of a wider load, rather than
-     * loading at its offset, fell out of C2's intrinsics. The low and high halves are a multiply and a multiply-add,
+     * them to int lanes, where they split into nibbles with an and and a shift: x86 has no byte shift, and widening
+     * a later part of a wider load, rather than loading at its offset, fell out of C2's intrinsics. The low and high halves are a multiply and a multiply-add,
      * not two chained multiply-adds, so consecutive blocks do not wait on each other.
      */
     private FloatVector dotBlock(long at, float[] x, int c) {
         FloatVector sum = FloatVector.zero(F32);
         for (int j = 0; j < HALF; j += LANES) {
-            ByteVector packed = j + NIBBLE_PAIRS.length() <= HALF || at + j + NIBBLE_PAIRS.length() <= dataBytes
+            ByteVector packed = j + NIBBLE_PAIRS.length() <= HALF || at + j + NIBBLE_PAIRS.length() <= data.byteSize()
                     ? ByteVector.fromMemorySegment(NIBBLE_PAIRS, data, at + j, ByteOrder.LITTLE_ENDIAN)
                     : ByteVector.fromMemorySegment(NIBBLE_PAIRS, data, at + j, ByteOrder.LITTLE_ENDIAN, BLOCK_END);
             IntVector bytes = (IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, I32, 0);
