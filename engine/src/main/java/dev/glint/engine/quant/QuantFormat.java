@@ -3,7 +3,6 @@ package dev.glint.engine.quant;
 import dev.glint.kernels.Matrix;
 
 import java.lang.foreign.Arena;
-import java.util.Arrays;
 
 /**
  * Glint's own weight formats, each stored in a glint checkpoint exactly as its kernel reads it:
@@ -65,8 +64,6 @@ public enum QuantFormat {
 
     /** @throws IllegalArgumentException naming the formats there are */
     public static QuantFormat parse(String id, String where) {
-        return Arrays.stream(values()).filter(f -> f.id.equals(id)).findFirst().orElseThrow(() ->
-                new IllegalArgumentException(where + ": unknown quantization format \"" + id + "\"; expected one of "
-                        + Arrays.stream(values()).map(QuantFormat::id).toList()));
+        return Ids.parse(values(), QuantFormat::id, id, where, "quantization format");
     }
 }

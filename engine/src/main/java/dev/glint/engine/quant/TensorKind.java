@@ -36,8 +36,6 @@ public enum TensorKind {
 
     /** @throws IllegalArgumentException naming the accepted kinds */
     public static TensorKind parse(String id, String where) {
-        return Arrays.stream(values()).filter(k -> k.id.equals(id)).findFirst().orElseThrow(() ->
-                new IllegalArgumentException(where + ": unknown tensor kind \"" + id + "\"; expected one of "
-                        + Arrays.stream(values()).map(TensorKind::id).toList()));
+        return Ids.parse(values(), TensorKind::id, id, where, "tensor kind");
     }
 }
