@@ -64,7 +64,7 @@ class Int8MatrixKernelTest {
     @Test
     void quantizationRoundsEachWeightToItsBlockScale() {
         forEveryShape(41, (m, w, what) -> {
-            long rowBytes = m.cols() + m.cols() / 16;
+            int blocks = m.cols() / Int8Matrix.BLOCK;
             float[] row = new float[m.cols()];
             for (int r = 0; r < m.rows(); r++) {
                 m.loadRowScalar(r, row);
@@ -73,14 +73,14 @@ class Int8MatrixKernelTest {
                     for (int c = b * 32; c < b * 32 + 32; c++) {
                         amax = Math.max(amax, Math.abs(w[r][c]));
                     }
-                    float d = Float.float16ToFloat(m.data().get(F16, r * rowBytes + m.cols() + 2L * b));
+                    float d = Float.float16ToFloat(m.scales().get(F16, 2L * (r * blocks + b)));
                     short bits = Float.floatToFloat16(d);
                     if (d * 127.0 < amax || bits != 0 && Float.float16ToFloat((short) (bits - 1)) * 127.0 >= amax) {
                         fail(String.format("%s block [%d][%d]: scale %s is not the smallest F16 covering amax %s / 127",
                                 what, r, b, d, amax));
                     }
                     for (int c = b * 32; c < b * 32 + 32; c++) {
-                        byte q = m.data().get(ValueLayout.JAVA_BYTE, r * rowBytes + c);
+                        byte q = m.weights().get(ValueLayout.JAVA_BYTE, (long) r * m.cols() + c);
                         if (q != (byte) Math.rint(w[r][c] / d) || row[c] != q * d || Math.abs(row[c] - w[r][c]) > d / 2) {
                             fail(String.format("%s W[%d][%d] = %s stored as q=%d with scale %s, read back as %s",
                                     what, r, c, w[r][c], q, d, row[c]));
@@ -92,7 +92,7 @@ class Int8MatrixKernelTest {
     }
 
     @Test
-    void layoutHoldsWeightsThenF16ScalesPerRowWithTiesToEven() {
+    void layoutHoldsTheWeightsRowMajorAndTheirF16ScalesApartWithTiesToEven() {
         float[] first = new float[64];
         float[] second = new float[64];
         for (int c = 0; c < 32; c++) {
@@ -104,20 +104,22 @@ class Int8MatrixKernelTest {
         second[0] = -127f * 4;
         try (Arena arena = Arena.ofConfined()) {
             Int8Matrix m = Int8Matrix.quantize(arena, 2, 64, (r, row) -> System.arraycopy(r == 0 ? first : second, 0, row, 0, 64));
-            MemorySegment data = m.data();
-            assertEquals(2 * (64 + 4), data.byteSize());
-            assertEquals(1f, Float.float16ToFloat(data.get(F16, 64)), "row 0 block 0: amax 127");
-            assertEquals(15.5f / 127, Float.float16ToFloat(data.get(F16, 66)), 0x1p-14, "row 0 block 1: amax 15.5");
-            assertEquals(4f, Float.float16ToFloat(data.get(F16, 68 + 64)), "row 1 block 0: amax 508");
-            assertEquals(0f, Float.float16ToFloat(data.get(F16, 68 + 66)), "row 1 block 1: all zeros");
-            assertEquals(-16, data.get(ValueLayout.JAVA_BYTE, 0), "-16.5 rounds to even");
-            assertEquals(-16, data.get(ValueLayout.JAVA_BYTE, 1), "-15.5 rounds to even");
-            assertEquals(-14, data.get(ValueLayout.JAVA_BYTE, 3), "-13.5 rounds to even");
-            assertEquals(127, data.get(ValueLayout.JAVA_BYTE, 31));
-            assertEquals(-127, data.get(ValueLayout.JAVA_BYTE, 68));
-            assertEquals(-2, data.get(ValueLayout.JAVA_BYTE, 68 + 4), "-8 / 4");
-            assertEquals(0, data.get(ValueLayout.JAVA_BYTE, 68 + 40));
-            Int8Matrix mapped = Int8Matrix.of(data, 2, 64);
+            MemorySegment weights = m.weights();
+            MemorySegment scales = m.scales();
+            assertEquals(2 * 64, weights.byteSize());
+            assertEquals(2 * 4, scales.byteSize());
+            assertEquals(1f, Float.float16ToFloat(scales.get(F16, 0)), "row 0 block 0: amax 127");
+            assertEquals(15.5f / 127, Float.float16ToFloat(scales.get(F16, 2)), 0x1p-14, "row 0 block 1: amax 15.5");
+            assertEquals(4f, Float.float16ToFloat(scales.get(F16, 4)), "row 1 block 0: amax 508");
+            assertEquals(0f, Float.float16ToFloat(scales.get(F16, 6)), "row 1 block 1: all zeros");
+            assertEquals(-16, weights.get(ValueLayout.JAVA_BYTE, 0), "-16.5 rounds to even");
+            assertEquals(-16, weights.get(ValueLayout.JAVA_BYTE, 1), "-15.5 rounds to even");
+            assertEquals(-14, weights.get(ValueLayout.JAVA_BYTE, 3), "-13.5 rounds to even");
+            assertEquals(127, weights.get(ValueLayout.JAVA_BYTE, 31));
+            assertEquals(-127, weights.get(ValueLayout.JAVA_BYTE, 64));
+            assertEquals(-2, weights.get(ValueLayout.JAVA_BYTE, 64 + 4), "-8 / 4");
+            assertEquals(0, weights.get(ValueLayout.JAVA_BYTE, 64 + 40));
+            Int8Matrix mapped = Int8Matrix.of(weights, scales, 2, 64);
             float[] row = new float[64];
             mapped.loadRow(1, row);
             assertEquals(-508f, row[0]);
@@ -191,8 +193,9 @@ class Int8MatrixKernelTest {
                     () -> Int8Matrix.quantize(arena, 2, 48, (r, row) -> { }));
             assertTrue(width.getMessage().contains("2x48: the width must be a multiple of the block of 32"), width.getMessage());
             IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
-                    () -> Int8Matrix.of(arena.allocate(100), 3, 32));
-            assertTrue(size.getMessage().contains("3x32 needs 102 bytes, segment has 100"), size.getMessage());
+                    () -> Int8Matrix.of(arena.allocate(96), arena.allocate(4), 3, 32));
+            assertTrue(size.getMessage().contains("3x32 needs 96 bytes of weights and 6 of scales, segments have 96 and 4"),
+                    size.getMessage());
             IllegalArgumentException nan = assertThrows(IllegalArgumentException.class,
                     () -> Int8Matrix.quantize(arena, 2, 32, (r, row) -> row[7] = r == 1 ? Float.NaN : 0f));
             assertTrue(nan.getMessage().contains("weight [1][7] is NaN"), nan.getMessage());

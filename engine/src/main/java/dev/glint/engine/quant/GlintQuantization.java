@@ -15,17 +15,20 @@ import java.util.Map;
  * {@code quant_method: "glint"}, the checkpoints {@code glint quantize} writes: {@code modules} maps each quantized
  * {@link TensorKind} to its {@link QuantFormat}, and each quantized matrix is stored in the bytes its kernel reads.
  * {@code layout_version} names those byte layouts; a reader refuses a version it does not know rather than misread it.
+ * Version 2 moved q8's block scales out of its weight rows into a tensor of their own; a version 1 checkpoint is
+ * written again from its BF16 original.
  */
 record GlintQuantization(QuantizationPlan plan, String path) implements QuantizationScheme {
     static final String METHOD = "glint";
-    static final int LAYOUT_VERSION = 1;
+    static final int LAYOUT_VERSION = 2;
     static final int GROUP_SIZE = 32;
 
     static GlintQuantization parse(ConfigFields fields) {
         int version = fields.integer("layout_version", 0);
         if (version != LAYOUT_VERSION) {
             throw fields.problem("layout_version", (fields.present("layout_version") ? version + " is not supported"
-                    : "is missing") + "; this Glint reads glint layout version " + LAYOUT_VERSION);
+                    : "is missing") + "; this Glint reads glint layout version " + LAYOUT_VERSION
+                    + " (run glint quantize on the original checkpoint again)");
         }
         int groupSize = fields.integer("group_size", GROUP_SIZE);
         if (groupSize != GROUP_SIZE) {

@@ -10,10 +10,12 @@ import java.util.List;
 
 /**
  * Glint's q8: {@link Int8Matrix}'s layout (int8 weights with one F16 scale per 32 of a row, llama.cpp's Q8_0), held
- * byte for byte by {@code X.weight_q8} U8 {@code [rows, bytes per row]} and read from the mapped file in place.
+ * byte for byte by {@code X.weight_q8} I8 {@code [rows, cols]} and {@code X.weight_q8_scale} F16
+ * {@code [rows, cols / 32]}, and read from the mapped file in place.
  */
 final class Q8Rows {
-    static final String PACKED = "weight_q8";
+    static final String WEIGHTS = "weight_q8";
+    static final String SCALES = "weight_q8_scale";
 
     private Q8Rows() {
     }
@@ -25,14 +27,16 @@ final class Q8Rows {
     static Quantized quantize(Matrix source, Arena arena) {
         int rows = source.rows(), cols = source.cols();
         Int8Matrix matrix = Int8Matrix.quantize(arena, rows, cols, source::loadRow);
-        return new Quantized(matrix, List.of(new Quantized.Part(PACKED, DType.U8,
-                new long[]{rows, Int8Matrix.byteSize(rows, cols) / rows}, matrix.data())));
+        return new Quantized(matrix, List.of(
+                new Quantized.Part(WEIGHTS, DType.I8, new long[]{rows, cols}, matrix.weights()),
+                new Quantized.Part(SCALES, DType.F16, new long[]{rows, cols / Int8Matrix.BLOCK}, matrix.scales())));
     }
 
     static Matrix read(Module m) {
-        long bytes = Int8Matrix.byteSize(m.rows(), m.cols());
-        Tensor packed = Tensors.requireDType(m.require(PACKED, "the int8 layout", m.rows(), bytes / m.rows()),
-                "an int8 layout", DType.U8);
-        return Int8Matrix.of(packed.data(), m.rows(), m.cols());
+        Tensor weights = Tensors.requireDType(m.require(WEIGHTS, "the int8 weights", m.rows(), m.cols()),
+                "int8 weights", DType.I8);
+        Tensor scales = Tensors.requireDType(m.require(SCALES, "the int8 weights' F16 block scales", m.rows(),
+                m.cols() / Int8Matrix.BLOCK), "F16 block scales", DType.F16);
+        return Int8Matrix.of(weights.data(), scales.data(), m.rows(), m.cols());
     }
 }

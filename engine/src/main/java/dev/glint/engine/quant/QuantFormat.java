@@ -15,7 +15,7 @@ import java.lang.foreign.Arena;
  */
 public enum QuantFormat {
     FP8("fp8", Fp8Rows.SCALE),
-    Q8("q8", Q8Rows.PACKED),
+    Q8("q8", Q8Rows.WEIGHTS),
     Q4("q4", Q4Rows.PACKED);
 
     private final String id;

@@ -199,11 +199,16 @@ class GlintQuantizationTest {
     @Test
     void aCheckpointMissingAQuantizedTensorIsRefusedByName(@TempDir Path dir) throws IOException {
         Path written = writeNano(dir, QuantFormat.Q8);
-        String missing = "model.layers.2.mlp.experts.5.up_proj.weight_q8";
-        rewrite(written, name -> !name.equals(missing), Map.of());
+        String weights = "model.layers.2.mlp.experts.5.up_proj.weight_q8";
+        rewrite(written, name -> !name.equals(weights), Map.of());
         CheckpointException e = assertThrows(CheckpointException.class, () -> Glm4Moe.load(written, 1).close());
         assertTrue(e.getMessage().contains("model.layers.2.mlp.experts.5.up_proj") && e.getMessage().contains("modules.experts = q8"),
                 e.getMessage());
+        Path scalesMissing = writeNano(dir.resolve("scales"), QuantFormat.Q8);
+        String scales = "model.layers.1.self_attn.o_proj.weight_q8_scale";
+        rewrite(scalesMissing, name -> !name.equals(scales), Map.of());
+        CheckpointException scale = assertThrows(CheckpointException.class, () -> Glm4Moe.load(scalesMissing, 1).close());
+        assertTrue(scale.getMessage().contains("tensor " + scales + " is missing"), scale.getMessage());
     }
 
     @Test
@@ -220,9 +225,13 @@ class GlintQuantizationTest {
         Path written = writeNano(dir, QuantFormat.Q4);
         Path config = written.resolve("config.json");
         String original = Files.readString(config);
-        Files.writeString(config, original.replace("\"layout_version\" : 1", "\"layout_version\" : 2"));
-        CheckpointException version = assertThrows(CheckpointException.class, () -> Glm4Moe.load(written, 1).close());
-        assertTrue(version.getMessage().contains("quantization_config.layout_version 2 is not supported"), version.getMessage());
+        int current = GlintQuantization.LAYOUT_VERSION;
+        for (int other : new int[]{current - 1, current + 1}) {
+            Files.writeString(config, original.replace("\"layout_version\" : " + current, "\"layout_version\" : " + other));
+            CheckpointException version = assertThrows(CheckpointException.class, () -> Glm4Moe.load(written, 1).close());
+            assertTrue(version.getMessage().contains("quantization_config.layout_version " + other + " is not supported"),
+                    version.getMessage());
+        }
         Files.writeString(config, original.replace("\"experts\" : \"q4\"", "\"experts\" : \"q3\""));
         CheckpointException format = assertThrows(CheckpointException.class, () -> Glm4Moe.load(written, 1).close());
         assertTrue(format.getMessage().contains("modules.experts: unknown quantization format \"q3\""), format.getMessage());
