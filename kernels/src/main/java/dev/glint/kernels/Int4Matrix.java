@@ -21,13 +21,15 @@ import static dev.glint.kernels.Vectors.LANES;
  * A 4-bit matrix with one (scale, min) pair per group of {@code groupSize} consecutive weights of a row:
  * {@code W = fma(q, scale, min)}, {@code q} unsigned 0..15 (an asymmetric zero point {@code z} is {@code min = −z · scale},
  * a symmetric format has {@code z = 8}). Every Int4 checkpoint format is repacked at load into this one layout, built
- * so that one 16-byte load yields 32 consecutive weights, as in GGUF's Q4_0:
+ * so that one 16-byte load yields 32 consecutive weights, as in GGUF's Q4_0. It has three regions:
  * <ul>
- *   <li>a row is a run of units; a unit is one group ({@code groupSize} ≥ 32) or two groups of 16;</li>
- *   <li>a unit starts with its groups' F32 (scale, min) pairs, then its blocks of 16 bytes;</li>
- *   <li>byte {@code j} of a block holds weight {@code j} in its low nibble and weight {@code 16 + j} in its high nibble.</li>
+ *   <li>{@code nibbles}: each row is {@code ceil(cols / 32)} blocks of 16 bytes; byte {@code j} of a block holds
+ *       weight {@code j} in its low nibble and weight {@code 16 + j} in its high nibble (with group 16 a row whose
+ *       length is an odd number of groups ends in a half-used block);</li>
+ *   <li>{@code scales} and {@code mins}: F32 {@code [rows][cols / groupSize]}, row-major.</li>
  * </ul>
- * With group 16 a row whose length is an odd number of groups ends in a half-used unit.
+ * Keeping the pairs apart from the nibbles, rather than before each group's blocks, makes every row's nibbles one
+ * aligned run and lets the {@code min · Σ x} terms of a row be one vector dot product.
  * <p>
  * Act-order checkpoints (GPTQ {@code desc_act}, compressed-tensors {@code actorder}) give each input column a group
  * that is not {@code column / groupSize}. Their columns are stored sorted by group: {@code columnOrder[j]} is the input
@@ -44,7 +46,6 @@ public final class Int4Matrix implements Matrix {
     private static final int BLOCK_WEIGHTS = 32;
     private static final int HALF = 16;
     private static final int BLOCK_BYTES = 16;
-    private static final int PAIR_BYTES = 8;
     /** Float vectors per 16 nibbles: 4, 2 or 1 at 128, 256 or 512 bits. */
     private static final int PARTS = HALF / LANES;
 
@@ -59,29 +60,34 @@ public final class Int4Matrix implements Matrix {
         void row(int r, byte[] q, float[] scales, float[] mins);
     }
 
-    private final MemorySegment data;
+    private final MemorySegment nibbles;
+    private final MemorySegment scales;
+    private final MemorySegment mins;
     private final int rows;
     private final int cols;
     private final int groupSize;
+    private final int groups;
     private final int[] columnOrder;
-    private final int groupsPerUnit;
-    private final int unitBytes;
     private final long rowBytes;
 
-    private Int4Matrix(MemorySegment data, int rows, int cols, int groupSize, int[] columnOrder) {
+    private Int4Matrix(MemorySegment nibbles, MemorySegment scales, MemorySegment mins, int rows, int cols, int groupSize,
+                       int[] columnOrder) {
         checkShape(cols, groupSize, columnOrder);
-        this.groupsPerUnit = groupSize == HALF ? 2 : 1;
-        this.unitBytes = groupsPerUnit * PAIR_BYTES + groupSize * groupsPerUnit / 2;
-        this.rowBytes = (long) unitsPerRow(cols, groupSize) * unitBytes;
-        if (data.byteSize() != rowBytes * rows) {
+        long nibbleBytes = nibbleBytes(rows, cols), pairBytes = 4L * rows * (cols / groupSize);
+        if (nibbles.byteSize() != nibbleBytes || scales.byteSize() != pairBytes || mins.byteSize() != pairBytes) {
             throw new IllegalArgumentException("Int4 matrix " + rows + "x" + cols + " in groups of " + groupSize
-                    + " needs " + rowBytes * rows + " bytes, segment has " + data.byteSize());
+                    + " needs " + nibbleBytes + " bytes of nibbles and " + pairBytes + " each of scales and mins, segments have "
+                    + nibbles.byteSize() + ", " + scales.byteSize() + " and " + mins.byteSize());
         }
-        this.data = data;
+        this.nibbles = nibbles;
+        this.scales = scales;
+        this.mins = mins;
         this.rows = rows;
         this.cols = cols;
         this.groupSize = groupSize;
+        this.groups = cols / groupSize;
         this.columnOrder = columnOrder == null ? null : columnOrder.clone();
+        this.rowBytes = rowBytes(cols);
     }
 
     private static void checkShape(int cols, int groupSize, int[] columnOrder) {
@@ -103,25 +109,29 @@ public final class Int4Matrix implements Matrix {
         }
     }
 
-    private static int unitsPerRow(int cols, int groupSize) {
-        int unitWeights = Math.max(groupSize, BLOCK_WEIGHTS);
-        return (cols + unitWeights - 1) / unitWeights;
+    private static long rowBytes(int cols) {
+        return (long) (cols + BLOCK_WEIGHTS - 1) / BLOCK_WEIGHTS * BLOCK_BYTES;
     }
 
-    /** Bytes the packed layout takes. */
+    /** Bytes of the nibbles region: {@code rows × ceil(cols / 32) × 16}. */
+    public static long nibbleBytes(int rows, int cols) {
+        return rows * rowBytes(cols);
+    }
+
+    /** Bytes the layout takes, nibbles, scales and mins. */
     public static long byteSize(int rows, int cols, int groupSize) {
         checkShape(cols, groupSize, null);
-        int groupsPerUnit = groupSize == HALF ? 2 : 1;
-        return (long) rows * unitsPerRow(cols, groupSize) * (groupsPerUnit * PAIR_BYTES + groupSize * groupsPerUnit / 2);
+        return nibbleBytes(rows, cols) + 8L * rows * (cols / groupSize);
     }
 
     /**
-     * Reads a matrix already in this layout from {@code data} (for example a tensor of a checkpoint Glint wrote from
-     * {@link #data()}), with no repacking. {@code columnOrder} is null when every column's group is
-     * {@code column / groupSize}.
+     * Reads a matrix already in this layout from its three regions (for example tensors of a checkpoint Glint wrote
+     * from {@link #nibbles()}, {@link #scales()} and {@link #mins()}), with no repacking. {@code columnOrder} is null
+     * when every column's group is {@code column / groupSize}.
      */
-    public static Int4Matrix of(MemorySegment data, int rows, int cols, int groupSize, int[] columnOrder) {
-        return new Int4Matrix(data, rows, cols, groupSize, columnOrder);
+    public static Int4Matrix of(MemorySegment nibbles, MemorySegment scales, MemorySegment mins, int rows, int cols,
+                                int groupSize, int[] columnOrder) {
+        return new Int4Matrix(nibbles, scales, mins, rows, cols, groupSize, columnOrder);
     }
 
     /**
@@ -129,8 +139,10 @@ public final class Int4Matrix implements Matrix {
      * every column's group is {@code column / groupSize}.
      */
     public static Int4Matrix pack(Arena arena, int rows, int cols, int groupSize, int[] columnOrder, RowSource source) {
-        MemorySegment data = arena.allocate(byteSize(rows, cols, groupSize), 64);
-        Int4Matrix m = new Int4Matrix(data, rows, cols, groupSize, columnOrder);
+        checkShape(cols, groupSize, columnOrder);
+        long pairBytes = 4L * rows * (cols / groupSize);
+        Int4Matrix m = new Int4Matrix(arena.allocate(nibbleBytes(rows, cols), 64), arena.allocate(pairBytes, 64),
+                arena.allocate(pairBytes, 64), rows, cols, groupSize, columnOrder);
         byte[] q = new byte[cols];
         float[] scales = new float[cols / groupSize];
         float[] mins = new float[cols / groupSize];
@@ -141,20 +153,16 @@ public final class Int4Matrix implements Matrix {
         return m;
     }
 
-    private void writeRow(int r, byte[] q, float[] scales, float[] mins) {
-        for (int g = 0; g < scales.length; g++) {
-            long pair = pairOffset(r, g * groupSize);
-            data.set(FLOAT, pair, scales[g]);
-            data.set(FLOAT, pair + 4, mins[g]);
+    private void writeRow(int r, byte[] q, float[] rowScales, float[] rowMins) {
+        for (int g = 0; g < groups; g++) {
+            scales.set(FLOAT, pairOffset(r, g), rowScales[g]);
+            mins.set(FLOAT, pairOffset(r, g), rowMins[g]);
         }
-        long unit = r * rowBytes;
-        for (int c = 0; c < cols; unit += unitBytes) {
-            long block = unit + (long) groupsPerUnit * PAIR_BYTES;
-            for (int end = Math.min(cols, c + groupSize * groupsPerUnit); c < end; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-                for (int j = 0; j < HALF; j++) {
-                    int high = c + HALF + j < cols ? nibble(q, r, c + HALF + j) : 0;
-                    data.set(ValueLayout.JAVA_BYTE, block + j, (byte) (nibble(q, r, c + j) | high << 4));
-                }
+        long block = r * rowBytes;
+        for (int c = 0; c < cols; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            for (int j = 0; j < HALF; j++) {
+                int high = c + HALF + j < cols ? nibble(q, r, c + HALF + j) : 0;
+                nibbles.set(ValueLayout.JAVA_BYTE, block + j, (byte) (nibble(q, r, c + j) | high << 4));
             }
         }
     }
@@ -168,27 +176,18 @@ public final class Int4Matrix implements Matrix {
         return value;
     }
 
-    private long unitOffset(int r, int position) {
-        return r * rowBytes + (long) (position / (groupSize * groupsPerUnit)) * unitBytes;
-    }
-
-    /** The (scale, min) pair of the group holding packed position {@code position}. */
-    private long pairOffset(int r, int position) {
-        return unitOffset(r, position) + (long) (position / groupSize % groupsPerUnit) * PAIR_BYTES;
-    }
-
-    private long byteOffset(int r, int position) {
-        int inUnit = position % (groupSize * groupsPerUnit);
-        return unitOffset(r, position) + (long) groupsPerUnit * PAIR_BYTES
-                + (long) inUnit / BLOCK_WEIGHTS * BLOCK_BYTES + inUnit % HALF;
+    /** Byte offset of group {@code g}'s scale in {@code scales}, and of its min in {@code mins}. */
+    private long pairOffset(int r, int g) {
+        return 4L * ((long) r * groups + g);
     }
 
     /** The weight at packed position {@code position} of row {@code r}, straight from the layout's definition. */
     private float weightScalar(int r, int position) {
-        int packed = data.get(ValueLayout.JAVA_BYTE, byteOffset(r, position)) & 0xFF;
+        long at = r * rowBytes + (long) position / BLOCK_WEIGHTS * BLOCK_BYTES + position % HALF;
+        int packed = nibbles.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
         int q = position % BLOCK_WEIGHTS < HALF ? packed & 0xF : packed >>> 4;
-        long pair = pairOffset(r, position);
-        return Math.fma(q, data.get(FLOAT, pair), data.get(FLOAT, pair + 4));
+        long pair = pairOffset(r, position / groupSize);
+        return Math.fma(q, scales.get(FLOAT, pair), mins.get(FLOAT, pair));
     }
 
     @Override
@@ -205,20 +204,30 @@ public final class Int4Matrix implements Matrix {
         return groupSize;
     }
 
-    /** Bytes of the packed layout (data, scales and mins), for traffic accounting. */
+    /** Bytes of the layout (nibbles, scales and mins), for traffic accounting. */
     public long byteSize() {
-        return data.byteSize();
+        return nibbles.byteSize() + scales.byteSize() + mins.byteSize();
     }
 
-    /** The packed layout's bytes, for writing it out. */
-    public MemorySegment data() {
-        return data;
+    /** The nibbles region of the layout, for writing it out. */
+    public MemorySegment nibbles() {
+        return nibbles;
+    }
+
+    /** The scales region of the layout, for writing it out. */
+    public MemorySegment scales() {
+        return scales;
+    }
+
+    /** The mins region of the layout, for writing it out. */
+    public MemorySegment mins() {
+        return mins;
     }
 
     /**
      * Each group's {@code Σ (q · scale + min) · x} is computed as {@code scale · Σ q · x + min · Σ x}, with the
-     * {@code Σ x} of every group taken once per call: the loop over weights is then one multiply-add each, and the
-     * (scale, min) pair is applied once per group.
+     * {@code Σ x} of every group taken once per call: the loop over weights is then one multiply-add each, the scale is
+     * applied once per group, and the mins make one vector dot product per row.
      */
     @Override
     public void matVec(float[] x, float[] out, int from, int to) {
@@ -265,17 +274,18 @@ public final class Int4Matrix implements Matrix {
     /**
      * {@code Σ q · x} over the 32 weights of the block at byte {@code at}, against {@code x[c, c+32)}, as a vector of
      * lane sums. Each step loads as many bytes as a float vector has lanes (at 128 bits, where no byte vector is that
-     * narrow, 8 bytes, the last 4 of the last step unused and masked off at the end of the data) and zero-extends
+     * narrow, 8 bytes, the last 4 of the last step unused and masked off at the end of the nibbles) and zero-extends
      * them to int lanes, where they split into nibbles with an and and a shift: x86 has no byte shift, and widening
-     * a later part of a wider load, rather than loading at its offset, fell out of C2's intrinsics. The low and high halves are a multiply and a multiply-add,
-     * not two chained multiply-adds, so consecutive blocks do not wait on each other.
+     * a later part of a wider load, rather than loading at its offset, fell out of C2's intrinsics. The low and high
+     * halves are a multiply and a multiply-add, not two chained multiply-adds, so consecutive blocks do not wait on
+     * each other.
      */
     private FloatVector dotBlock(long at, float[] x, int c) {
         FloatVector sum = FloatVector.zero(F32);
         for (int j = 0; j < HALF; j += LANES) {
-            ByteVector packed = j + NIBBLE_PAIRS.length() <= HALF || at + j + NIBBLE_PAIRS.length() <= data.byteSize()
-                    ? ByteVector.fromMemorySegment(NIBBLE_PAIRS, data, at + j, ByteOrder.LITTLE_ENDIAN)
-                    : ByteVector.fromMemorySegment(NIBBLE_PAIRS, data, at + j, ByteOrder.LITTLE_ENDIAN, BLOCK_END);
+            ByteVector packed = j + NIBBLE_PAIRS.length() <= HALF || at + j + NIBBLE_PAIRS.length() <= nibbles.byteSize()
+                    ? ByteVector.fromMemorySegment(NIBBLE_PAIRS, nibbles, at + j, ByteOrder.LITTLE_ENDIAN)
+                    : ByteVector.fromMemorySegment(NIBBLE_PAIRS, nibbles, at + j, ByteOrder.LITTLE_ENDIAN, BLOCK_END);
             IntVector bytes = (IntVector) packed.convertShape(VectorOperators.ZERO_EXTEND_B2I, I32, 0);
             FloatVector low = (FloatVector) bytes.and(0xF).convert(VectorOperators.I2F, 0);
             FloatVector high = (FloatVector) bytes.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0);
@@ -286,9 +296,30 @@ public final class Int4Matrix implements Matrix {
     }
 
     /**
-     * One row at a time: rows are contiguous, so the weights stream from memory in one sequential run, which measured
-     * faster than two rows sharing their activation loads (four rows passed C2's inlining node limit and boxed). The
-     * loops count groups in an int, which lets C2 drop the bounds checks of the segment reads.
+     * The row's result: the lane sums {@code scaled} of its {@code Σ scale · Σ q · x}, plus {@code Σ min · Σ x} over
+     * its groups, a vector of groups at a time in the same lanes so that a row takes one reduction; the groups past the
+     * last whole vector are added one by one (a masked last step measured 35% slower over the whole kernel).
+     */
+    private float rowSum(int r, FloatVector scaled, float[] groupSums) {
+        long row = pairOffset(r, 0);
+        FloatVector acc = scaled;
+        int g = 0;
+        for (int bound = groups - LANES; g <= bound; g += LANES) {
+            acc = FloatVector.fromMemorySegment(F32, mins, row + 4L * g, ByteOrder.LITTLE_ENDIAN)
+                    .fma(FloatVector.fromArray(F32, groupSums, g), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; g < groups; g++) {
+            sum = Math.fma(mins.get(FLOAT, row + 4L * g), groupSums[g], sum);
+        }
+        return sum;
+    }
+
+    /**
+     * {@code Σ scale · Σ q · x} over row {@code r}'s groups, one row at a time: the row's nibbles stream from memory
+     * in one sequential run, which measured faster than two rows sharing their activation loads (four rows passed
+     * C2's inlining node limit and boxed). The loops count groups in an int, which lets C2 drop the bounds checks of
+     * the segment reads.
      */
     private float dotRow(int r, float[] x, float[] groupSums) {
         return groupSize == BLOCK_WEIGHTS ? dotRowOneBlockGroups(r, x, groupSums) : dotRowManyBlockGroups(r, x, groupSums);
@@ -300,69 +331,57 @@ public final class Int4Matrix implements Matrix {
      */
     private float dotRowOneBlockGroups(int r, float[] x, float[] groupSums) {
         long row = r * rowBytes;
-        int groups = cols / BLOCK_WEIGHTS;
+        long pairs = pairOffset(r, 0);
         FloatVector even = FloatVector.zero(F32);
         FloatVector odd = FloatVector.zero(F32);
-        float evenMins = 0f;
-        float oddMins = 0f;
         int g = 0;
         for (; g + 2 <= groups; g += 2) {
-            long unit = row + (long) g * unitBytes;
-            long next = unit + unitBytes;
-            even = dotBlock(unit + PAIR_BYTES, x, g * BLOCK_WEIGHTS).fma(broadcastAt(unit), even);
-            evenMins = Math.fma(data.get(FLOAT, unit + 4), groupSums[g], evenMins);
-            odd = dotBlock(next + PAIR_BYTES, x, (g + 1) * BLOCK_WEIGHTS).fma(broadcastAt(next), odd);
-            oddMins = Math.fma(data.get(FLOAT, next + 4), groupSums[g + 1], oddMins);
+            even = dotBlock(row + (long) g * BLOCK_BYTES, x, g * BLOCK_WEIGHTS).fma(scaleAt(pairs, g), even);
+            odd = dotBlock(row + (long) (g + 1) * BLOCK_BYTES, x, (g + 1) * BLOCK_WEIGHTS).fma(scaleAt(pairs, g + 1), odd);
         }
         if (g < groups) {
-            long unit = row + (long) g * unitBytes;
-            even = dotBlock(unit + PAIR_BYTES, x, g * BLOCK_WEIGHTS).fma(broadcastAt(unit), even);
-            evenMins = Math.fma(data.get(FLOAT, unit + 4), groupSums[g], evenMins);
+            even = dotBlock(row + (long) g * BLOCK_BYTES, x, g * BLOCK_WEIGHTS).fma(scaleAt(pairs, g), even);
         }
-        return even.add(odd).reduceLanes(VectorOperators.ADD) + evenMins + oddMins;
+        return rowSum(r, even.add(odd), groupSums);
     }
 
     /** Groups of several blocks: the blocks of a group summed, then scaled once. */
     private float dotRowManyBlockGroups(int r, float[] x, float[] groupSums) {
         long row = r * rowBytes;
-        int groups = cols / groupSize;
+        long pairs = pairOffset(r, 0);
         int blocksPerGroup = groupSize / BLOCK_WEIGHTS;
         FloatVector acc = FloatVector.zero(F32);
-        float mins = 0f;
         for (int g = 0; g < groups; g++) {
-            long unit = row + (long) g * unitBytes;
+            long group = row + (long) g * blocksPerGroup * BLOCK_BYTES;
             int c = g * groupSize;
-            FloatVector part = dotBlock(unit + PAIR_BYTES, x, c);
+            FloatVector part = dotBlock(group, x, c);
             for (int b = 1; b < blocksPerGroup; b++) {
-                part = part.add(dotBlock(unit + PAIR_BYTES + (long) b * BLOCK_BYTES, x, c + b * BLOCK_WEIGHTS));
+                part = part.add(dotBlock(group + (long) b * BLOCK_BYTES, x, c + b * BLOCK_WEIGHTS));
             }
-            acc = part.fma(broadcastAt(unit), acc);
-            mins = Math.fma(data.get(FLOAT, unit + 4), groupSums[g], mins);
+            acc = part.fma(scaleAt(pairs, g), acc);
         }
-        return acc.reduceLanes(VectorOperators.ADD) + mins;
+        return rowSum(r, acc, groupSums);
     }
 
-    /** The F32 at byte {@code offset} in every lane. */
-    private FloatVector broadcastAt(long offset) {
-        return FloatVector.broadcast(F32, data.get(FLOAT, offset));
+    /** Group {@code g}'s scale, of the row whose first pair is at {@code pairs}, in every lane. */
+    private FloatVector scaleAt(long pairs, int g) {
+        return FloatVector.broadcast(F32, scales.get(FLOAT, pairs + 4L * g));
     }
 
     /** Group 16: each block's low nibbles are one group and its high nibbles the next. */
     private float dotRowPairedGroups(int r, float[] x, float[] groupSums) {
-        long unit = r * rowBytes;
+        long block = r * rowBytes;
+        long pairs = pairOffset(r, 0);
         FloatVector acc = FloatVector.zero(F32);
-        float mins = 0f;
-        for (int g = 0, c = 0; c < cols; g += 2, c += BLOCK_WEIGHTS, unit += unitBytes) {
-            ByteVector packed = ByteVector.fromMemorySegment(BLOCK, data, unit + 2 * PAIR_BYTES, ByteOrder.LITTLE_ENDIAN);
-            acc = dotHalf(packed.and((byte) 0xF), x, c, FloatVector.zero(F32)).fma(broadcastAt(unit), acc);
-            mins = Math.fma(data.get(FLOAT, unit + 4), groupSums[g], mins);
+        for (int g = 0, c = 0; c < cols; g += 2, c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            ByteVector packed = ByteVector.fromMemorySegment(BLOCK, nibbles, block, ByteOrder.LITTLE_ENDIAN);
+            acc = dotHalf(packed.and((byte) 0xF), x, c, FloatVector.zero(F32)).fma(scaleAt(pairs, g), acc);
             if (c + HALF < cols) {
                 acc = dotHalf(packed.lanewise(VectorOperators.LSHR, 4), x, c + HALF, FloatVector.zero(F32))
-                        .fma(broadcastAt(unit + 8), acc);
-                mins = Math.fma(data.get(FLOAT, unit + 12), groupSums[g + 1], mins);
+                        .fma(scaleAt(pairs, g + 1), acc);
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD) + mins;
+        return rowSum(r, acc, groupSums);
     }
 
     @Override
@@ -379,19 +398,15 @@ public final class Int4Matrix implements Matrix {
     @Override
     public void loadRow(int r, float[] dst) {
         float[] packed = columnOrder == null ? dst : new float[cols];
-        long unit = r * rowBytes;
-        for (int c = 0; c < cols; unit += unitBytes) {
-            int pairs = groupsPerUnit;
-            long block = unit + (long) pairs * PAIR_BYTES;
-            for (int end = Math.min(cols, c + groupSize * pairs); c < end; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
-                ByteVector bytes = ByteVector.fromMemorySegment(BLOCK, data, block, ByteOrder.LITTLE_ENDIAN);
-                long low = pairOffset(r, c);
-                decodeHalf(bytes.and((byte) 0xF), data.get(FLOAT, low), data.get(FLOAT, low + 4), packed, c);
-                if (c + HALF < cols) {
-                    long high = pairOffset(r, c + HALF);
-                    decodeHalf(bytes.lanewise(VectorOperators.LSHR, 4), data.get(FLOAT, high), data.get(FLOAT, high + 4),
-                            packed, c + HALF);
-                }
+        long block = r * rowBytes;
+        for (int c = 0; c < cols; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
+            ByteVector bytes = ByteVector.fromMemorySegment(BLOCK, nibbles, block, ByteOrder.LITTLE_ENDIAN);
+            long low = pairOffset(r, c / groupSize);
+            decodeHalf(bytes.and((byte) 0xF), scales.get(FLOAT, low), mins.get(FLOAT, low), packed, c);
+            if (c + HALF < cols) {
+                long high = pairOffset(r, (c + HALF) / groupSize);
+                decodeHalf(bytes.lanewise(VectorOperators.LSHR, 4), scales.get(FLOAT, high), mins.get(FLOAT, high),
+                        packed, c + HALF);
             }
         }
         if (columnOrder != null) {

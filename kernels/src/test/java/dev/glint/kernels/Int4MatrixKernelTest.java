@@ -3,6 +3,7 @@ package dev.glint.kernels;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -14,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 class Int4MatrixKernelTest {
-    /** Group sizes with widths that fill whole units, several units, and (group 16) end in a half-used unit. */
+    /** Group sizes with widths that fill whole blocks, several blocks, and (group 16) end in a half-used block. */
     private static final int[][] SHAPES = {
             {16, 16}, {16, 48}, {16, 64}, {16, 80}, {16, 272},
             {32, 32}, {32, 96}, {32, 288}, {64, 64}, {64, 192}, {128, 128}, {128, 384}};
@@ -162,7 +163,7 @@ class Int4MatrixKernelTest {
     @Test
     void packedBytesReadBackInPlaceGiveTheSameMatrix() {
         forEveryShape(36, 3, (w, order, source, what) -> {
-            Int4Matrix mapped = Int4Matrix.of(w.data(), w.rows(), w.cols(), w.groupSize(), order);
+            Int4Matrix mapped = Int4Matrix.of(w.nibbles(), w.scales(), w.mins(), w.rows(), w.cols(), w.groupSize(), order);
             float[] expected = new float[w.cols()];
             float[] actual = new float[w.cols()];
             for (int r = 0; r < w.rows(); r++) {
@@ -173,8 +174,43 @@ class Int4MatrixKernelTest {
         });
         try (Arena arena = Arena.ofConfined()) {
             IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
-                    () -> Int4Matrix.of(arena.allocate(100), 2, 128, 128, null));
-            assertTrue(size.getMessage().contains("needs 144 bytes, segment has 100"), size.getMessage());
+                    () -> Int4Matrix.of(arena.allocate(128), arena.allocate(8), arena.allocate(4), 2, 128, 128, null));
+            assertTrue(size.getMessage().contains("needs 128 bytes of nibbles and 8 each of scales and mins, segments have 128, 8 and 4"),
+                    size.getMessage());
+        }
+    }
+
+    @Test
+    void layoutHoldsNibblePairsPerBlockAndTheScalesAndMinsApart() {
+        try (Arena arena = Arena.ofConfined()) {
+            Int4Matrix w = Int4Matrix.pack(arena, 2, 64, 32, null, (r, q, scales, mins) -> {
+                for (int c = 0; c < 64; c++) {
+                    q[c] = (byte) ((c + r) % 16);
+                }
+                scales[0] = 0.5f + r;
+                scales[1] = 2f + r;
+                mins[0] = -1f - r;
+                mins[1] = -3f - r;
+            });
+            assertEquals(2 * 32, w.nibbles().byteSize());
+            for (int r = 0; r < 2; r++) {
+                for (int b = 0; b < 2; b++) {
+                    for (int j = 0; j < 16; j++) {
+                        int c = 32 * b + j;
+                        int expected = (c + r) % 16 | (c + 16 + r) % 16 << 4;
+                        assertEquals(expected, w.nibbles().get(ValueLayout.JAVA_BYTE, 32L * r + 16 * b + j) & 0xFF,
+                                "row " + r + " block " + b + " byte " + j);
+                    }
+                }
+                assertEquals(0.5f + r, w.scales().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2L * r));
+                assertEquals(2f + r, w.scales().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2L * r + 1));
+                assertEquals(-1f - r, w.mins().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2L * r));
+                assertEquals(-3f - r, w.mins().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2L * r + 1));
+            }
+            float[] row = new float[64];
+            w.loadRow(1, row);
+            assertEquals(Math.fma(2f, 1.5f, -2f), row[1], "q 2 of group 0");
+            assertEquals(Math.fma(2f, 3f, -4f), row[33], "q 2 of group 1");
         }
     }
 

@@ -12,10 +12,13 @@ import java.util.List;
  * Glint's q4: asymmetric 4-bit in groups of 32 weights of a row (16 where the width is not a multiple of 32),
  * {@code W = q · scale + min} with the group's minimum and {@code scale = (max − min) / 15}, so every group uses all 16
  * levels (llama.cpp's Q4_1; {@link Int4Matrix} stores a min beside each scale in any case). {@code X.weight_q4} U8
- * {@code [rows, bytes per row]} holds {@link Int4Matrix}'s packed layout byte for byte.
+ * {@code [rows, bytes per row]}, {@code X.weight_q4_scale} and {@code X.weight_q4_min} F32 {@code [rows, groups]} hold
+ * {@link Int4Matrix}'s three regions byte for byte.
  */
 final class Q4Rows {
-    static final String PACKED = "weight_q4";
+    static final String NIBBLES = "weight_q4";
+    static final String SCALES = "weight_q4_scale";
+    static final String MINS = "weight_q4_min";
     private static final int LEVELS = 15;
 
     private Q4Rows() {
@@ -37,8 +40,11 @@ final class Q4Rows {
                 quantizeGroup(row, g * groupSize, groupSize, q, scales, mins, g);
             }
         });
-        return new Quantized(matrix, List.of(new Quantized.Part(PACKED, DType.U8,
-                new long[]{rows, matrix.byteSize() / rows}, matrix.data())));
+        long[] pairs = {rows, cols / groupSize};
+        return new Quantized(matrix, List.of(
+                new Quantized.Part(NIBBLES, DType.U8, new long[]{rows, matrix.nibbles().byteSize() / rows}, matrix.nibbles()),
+                new Quantized.Part(SCALES, DType.F32, pairs, matrix.scales()),
+                new Quantized.Part(MINS, DType.F32, pairs, matrix.mins())));
     }
 
     private static void quantizeGroup(float[] row, int start, int length, byte[] q, float[] scales, float[] mins, int g) {
@@ -58,9 +64,13 @@ final class Q4Rows {
     /** Reads {@code X.weight_q4} in place. */
     static Matrix read(Module m) {
         int groupSize = groupSize(m.cols());
-        long bytes = Int4Matrix.byteSize(m.rows(), m.cols(), groupSize);
-        Tensor packed = Tensors.requireDType(m.require(PACKED, "the packed 4-bit layout", m.rows(), bytes / m.rows()),
-                "a packed 4-bit layout", DType.U8);
-        return Int4Matrix.of(packed.data(), m.rows(), m.cols(), groupSize, null);
+        int rows = m.rows(), groups = m.cols() / groupSize;
+        Tensor nibbles = Tensors.requireDType(m.require(NIBBLES, "the packed 4-bit weights", rows,
+                Int4Matrix.nibbleBytes(rows, m.cols()) / rows), "packed 4-bit weights", DType.U8);
+        Tensor scales = Tensors.requireDType(m.require(SCALES, "the 4-bit weights' group scales", rows, groups),
+                "F32 group scales", DType.F32);
+        Tensor mins = Tensors.requireDType(m.require(MINS, "the 4-bit weights' group minima", rows, groups),
+                "F32 group minima", DType.F32);
+        return Int4Matrix.of(nibbles.data(), scales.data(), mins.data(), rows, m.cols(), groupSize, null);
     }
 }

@@ -16,7 +16,7 @@ import java.lang.foreign.Arena;
 public enum QuantFormat {
     FP8("fp8", Fp8Rows.SCALE),
     Q8("q8", Q8Rows.WEIGHTS),
-    Q4("q4", Q4Rows.PACKED);
+    Q4("q4", Q4Rows.NIBBLES);
 
     private final String id;
     private final String marker;
