@@ -140,14 +140,16 @@ public class MatVecBenchmark {
                 });
             }
             case "int4-g32", "int4-g128" -> {
+                // group 32 as Glint's q4 stores it (BF16 pairs), group 128 as a repacked AWQ/GPTQ checkpoint (F32 pairs)
                 int groupSize = format.equals("int4-g32") ? 32 : 128;
-                bytesPerMatrix = Int4Matrix.byteSize(rows, cols, groupSize);
-                yield Int4Matrix.pack(arena, rows, cols, groupSize, null, (r, q, scales, mins) -> {
+                Int4Matrix.PairType pairType = groupSize == 32 ? Int4Matrix.PairType.BF16 : Int4Matrix.PairType.F32;
+                bytesPerMatrix = Int4Matrix.byteSize(rows, cols, groupSize, pairType);
+                yield Int4Matrix.pack(arena, pairType, rows, cols, groupSize, null, (r, q, scales, mins) -> {
                     for (int c = 0; c < q.length; c++) {
                         q[c] = (byte) random.nextInt(16);
                     }
                     for (int g = 0; g < scales.length; g++) {
-                        scales[g] = (float) random.nextDouble() / 8;
+                        scales[g] = Float.intBitsToFloat(Float.floatToRawIntBits((float) random.nextDouble() / 8) & 0xFFFF_0000);
                         mins[g] = -8 * scales[g];
                     }
                 });

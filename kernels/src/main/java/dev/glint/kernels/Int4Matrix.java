@@ -3,6 +3,7 @@ package dev.glint.kernels;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -26,10 +27,14 @@ import static dev.glint.kernels.Vectors.LANES;
  *   <li>{@code nibbles}: each row is {@code ceil(cols / 32)} blocks of 16 bytes; byte {@code j} of a block holds
  *       weight {@code j} in its low nibble and weight {@code 16 + j} in its high nibble (with group 16 a row whose
  *       length is an odd number of groups ends in a half-used block);</li>
- *   <li>{@code scales} and {@code mins}: F32 {@code [rows][cols / groupSize]}, row-major.</li>
+ *   <li>{@code scales} and {@code mins}: {@code [rows][cols / groupSize]}, row-major, little-endian F32 or BF16
+ *       ({@link PairType}: checkpoint formats are repacked with F32 pairs, which hold their scales and
+ *       {@code −z · scale} exactly; Glint's own q4 stores BF16 pairs, 5 bits per weight instead of 6. BF16 rather
+ *       than GGUF's F16 because it widens with one shift: exact F16 widening made the row kernel 30–55% slower).</li>
  * </ul>
  * Keeping the pairs apart from the nibbles, rather than before each group's blocks, makes every row's nibbles one
- * aligned run and lets the {@code min · Σ x} terms of a row be one vector dot product.
+ * aligned run; each row's pairs are widened into float arrays once, and its {@code min · Σ x} terms are one vector dot
+ * product.
  * <p>
  * Act-order checkpoints (GPTQ {@code desc_act}, compressed-tensors {@code actorder}) give each input column a group
  * that is not {@code column / groupSize}. Their columns are stored sorted by group: {@code columnOrder[j]} is the input
@@ -37,6 +42,7 @@ import static dev.glint.kernels.Vectors.LANES;
  */
 public final class Int4Matrix implements Matrix {
     private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort BF16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final VectorSpecies<Byte> BLOCK = ByteVector.SPECIES_128;
     /** Bytes loaded per float vector of a block's low (and high) nibbles: {@link Vectors#LANES}, at least 8. */
     private static final VectorSpecies<Byte> NIBBLE_PAIRS = ByteVector.SPECIES_PREFERRED.withShape(
@@ -49,13 +55,30 @@ public final class Int4Matrix implements Matrix {
     /** Float vectors per 16 nibbles: 4, 2 or 1 at 128, 256 or 512 bits. */
     private static final int PARTS = HALF / LANES;
 
+    /** The number format of the group scales and minima. */
+    public enum PairType {
+        F32(4), BF16(2);
+
+        private final int bytes;
+
+        PairType(int bytes) {
+            this.bytes = bytes;
+        }
+
+        /** Bytes of one scale or min. */
+        public int bytes() {
+            return bytes;
+        }
+    }
+
     /** Fills one row of a matrix being packed, in input-column order. */
     @FunctionalInterface
     public interface RowSource {
         /**
          * Writes row {@code r}: {@code q[c]} (0..15) for every input column {@code c}, and {@code scales[g]},
          * {@code mins[g]} for every group {@code g} (the group of column {@code c} is {@code c / groupSize}, or the
-         * group whose columns {@code columnOrder} lists at positions {@code [g·groupSize, (g+1)·groupSize)}).
+         * group whose columns {@code columnOrder} lists at positions {@code [g·groupSize, (g+1)·groupSize)}), each a
+         * value of the matrix's {@link PairType}.
          */
         void row(int r, byte[] q, float[] scales, float[] mins);
     }
@@ -63,6 +86,7 @@ public final class Int4Matrix implements Matrix {
     private final MemorySegment nibbles;
     private final MemorySegment scales;
     private final MemorySegment mins;
+    private final PairType pairType;
     private final int rows;
     private final int cols;
     private final int groupSize;
@@ -70,18 +94,20 @@ public final class Int4Matrix implements Matrix {
     private final int[] columnOrder;
     private final long rowBytes;
 
-    private Int4Matrix(MemorySegment nibbles, MemorySegment scales, MemorySegment mins, int rows, int cols, int groupSize,
-                       int[] columnOrder) {
+    private Int4Matrix(MemorySegment nibbles, MemorySegment scales, MemorySegment mins, PairType pairType, int rows,
+                       int cols, int groupSize, int[] columnOrder) {
         checkShape(cols, groupSize, columnOrder);
-        long nibbleBytes = nibbleBytes(rows, cols), pairBytes = 4L * rows * (cols / groupSize);
+        long nibbleBytes = nibbleBytes(rows, cols), pairBytes = pairBytes(rows, cols, groupSize, pairType);
         if (nibbles.byteSize() != nibbleBytes || scales.byteSize() != pairBytes || mins.byteSize() != pairBytes) {
             throw new IllegalArgumentException("Int4 matrix " + rows + "x" + cols + " in groups of " + groupSize
-                    + " needs " + nibbleBytes + " bytes of nibbles and " + pairBytes + " each of scales and mins, segments have "
-                    + nibbles.byteSize() + ", " + scales.byteSize() + " and " + mins.byteSize());
+                    + " needs " + nibbleBytes + " bytes of nibbles and " + pairBytes + " each of " + pairType
+                    + " scales and mins, segments have " + nibbles.byteSize() + ", " + scales.byteSize() + " and "
+                    + mins.byteSize());
         }
         this.nibbles = nibbles;
         this.scales = scales;
         this.mins = mins;
+        this.pairType = pairType;
         this.rows = rows;
         this.cols = cols;
         this.groupSize = groupSize;
@@ -118,10 +144,14 @@ public final class Int4Matrix implements Matrix {
         return rows * rowBytes(cols);
     }
 
+    private static long pairBytes(int rows, int cols, int groupSize, PairType pairType) {
+        return (long) pairType.bytes() * rows * (cols / groupSize);
+    }
+
     /** Bytes the layout takes, nibbles, scales and mins. */
-    public static long byteSize(int rows, int cols, int groupSize) {
+    public static long byteSize(int rows, int cols, int groupSize, PairType pairType) {
         checkShape(cols, groupSize, null);
-        return nibbleBytes(rows, cols) + 8L * rows * (cols / groupSize);
+        return nibbleBytes(rows, cols) + 2 * pairBytes(rows, cols, groupSize, pairType);
     }
 
     /**
@@ -129,20 +159,21 @@ public final class Int4Matrix implements Matrix {
      * from {@link #nibbles()}, {@link #scales()} and {@link #mins()}), with no repacking. {@code columnOrder} is null
      * when every column's group is {@code column / groupSize}.
      */
-    public static Int4Matrix of(MemorySegment nibbles, MemorySegment scales, MemorySegment mins, int rows, int cols,
-                                int groupSize, int[] columnOrder) {
-        return new Int4Matrix(nibbles, scales, mins, rows, cols, groupSize, columnOrder);
+    public static Int4Matrix of(MemorySegment nibbles, MemorySegment scales, MemorySegment mins, PairType pairType,
+                                int rows, int cols, int groupSize, int[] columnOrder) {
+        return new Int4Matrix(nibbles, scales, mins, pairType, rows, cols, groupSize, columnOrder);
     }
 
     /**
-     * Packs {@code rows} rows from {@code source} into memory of {@code arena}. {@code columnOrder} is null when
-     * every column's group is {@code column / groupSize}.
+     * Packs {@code rows} rows from {@code source} into memory of {@code arena}, its scales and mins as
+     * {@code pairType}. {@code columnOrder} is null when every column's group is {@code column / groupSize}.
      */
-    public static Int4Matrix pack(Arena arena, int rows, int cols, int groupSize, int[] columnOrder, RowSource source) {
+    public static Int4Matrix pack(Arena arena, PairType pairType, int rows, int cols, int groupSize, int[] columnOrder,
+                                  RowSource source) {
         checkShape(cols, groupSize, columnOrder);
-        long pairBytes = 4L * rows * (cols / groupSize);
+        long pairBytes = pairBytes(rows, cols, groupSize, pairType);
         Int4Matrix m = new Int4Matrix(arena.allocate(nibbleBytes(rows, cols), 64), arena.allocate(pairBytes, 64),
-                arena.allocate(pairBytes, 64), rows, cols, groupSize, columnOrder);
+                arena.allocate(pairBytes, 64), pairType, rows, cols, groupSize, columnOrder);
         byte[] q = new byte[cols];
         float[] scales = new float[cols / groupSize];
         float[] mins = new float[cols / groupSize];
@@ -155,8 +186,8 @@ public final class Int4Matrix implements Matrix {
 
     private void writeRow(int r, byte[] q, float[] rowScales, float[] rowMins) {
         for (int g = 0; g < groups; g++) {
-            scales.set(FLOAT, pairOffset(r, g), rowScales[g]);
-            mins.set(FLOAT, pairOffset(r, g), rowMins[g]);
+            setPair(scales, r, g, rowScales[g]);
+            setPair(mins, r, g, rowMins[g]);
         }
         long block = r * rowBytes;
         for (int c = 0; c < cols; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
@@ -178,7 +209,61 @@ public final class Int4Matrix implements Matrix {
 
     /** Byte offset of group {@code g}'s scale in {@code scales}, and of its min in {@code mins}. */
     private long pairOffset(int r, int g) {
-        return 4L * ((long) r * groups + g);
+        return (long) pairType.bytes() * ((long) r * groups + g);
+    }
+
+    private float pair(MemorySegment region, int r, int g) {
+        return pairType == PairType.F32 ? region.get(FLOAT, pairOffset(r, g))
+                : Vectors.bf16(region.get(BF16, pairOffset(r, g)));
+    }
+
+    private void setPair(MemorySegment region, int r, int g, float value) {
+        if (pairType == PairType.F32) {
+            region.set(FLOAT, pairOffset(r, g), value);
+            return;
+        }
+        int bits = Float.floatToRawIntBits(value);
+        if ((bits & 0xFFFF) != 0) {
+            throw new IllegalArgumentException("Int4 row " + r + ", group " + g + ": " + value + " is not a BF16 value");
+        }
+        region.set(BF16, pairOffset(r, g), (short) (bits >>> 16));
+    }
+
+    /**
+     * {@link Vectors#LANES} pairs at byte {@code at} of {@code region} as floats into {@code dst[g, g + LANES)}. The
+     * vectors stay inside this method: returning one from a helper that C2 did not inline (as happened to
+     * {@link Vectors#bf16(MemorySegment, long)} here) allocates it on every call.
+     */
+    private void widenInto(MemorySegment region, long at, float[] dst, int g) {
+        if (pairType == PairType.F32) {
+            FloatVector.fromMemorySegment(F32, region, at, ByteOrder.LITTLE_ENDIAN).intoArray(dst, g);
+        } else {
+            ShortVector halves = ShortVector.fromMemorySegment(Vectors.I16, region, at, ByteOrder.LITTLE_ENDIAN);
+            ((IntVector) halves.convertShape(VectorOperators.S2I, I32, 0)).lanewise(VectorOperators.LSHL, 16)
+                    .reinterpretAsFloats().intoArray(dst, g);
+        }
+    }
+
+    /**
+     * Row {@code r}'s scales and mins as floats in {@code rowScales} and {@code rowMins}, whose entries past the
+     * row's groups stay zero. A row whose groups are not a whole number of vectors ends with a vector that overlaps
+     * the one before: element by element, that tail made the whole kernel up to three times slower.
+     */
+    private void widenPairs(int r, float[] rowScales, float[] rowMins) {
+        long row = pairOffset(r, 0);
+        if (groups < LANES) {
+            for (int g = 0; g < groups; g++) {
+                rowScales[g] = pair(scales, r, g);
+                rowMins[g] = pair(mins, r, g);
+            }
+            return;
+        }
+        for (int g = 0; g < groups; g += LANES) {
+            int start = Math.min(g, groups - LANES);
+            long at = row + (long) pairType.bytes() * start;
+            widenInto(scales, at, rowScales, start);
+            widenInto(mins, at, rowMins, start);
+        }
     }
 
     /** The weight at packed position {@code position} of row {@code r}, straight from the layout's definition. */
@@ -186,8 +271,8 @@ public final class Int4Matrix implements Matrix {
         long at = r * rowBytes + (long) position / BLOCK_WEIGHTS * BLOCK_BYTES + position % HALF;
         int packed = nibbles.get(ValueLayout.JAVA_BYTE, at) & 0xFF;
         int q = position % BLOCK_WEIGHTS < HALF ? packed & 0xF : packed >>> 4;
-        long pair = pairOffset(r, position / groupSize);
-        return Math.fma(q, scales.get(FLOAT, pair), mins.get(FLOAT, pair));
+        int g = position / groupSize;
+        return Math.fma(q, pair(scales, r, g), pair(mins, r, g));
     }
 
     @Override
@@ -202,6 +287,10 @@ public final class Int4Matrix implements Matrix {
 
     public int groupSize() {
         return groupSize;
+    }
+
+    public PairType pairType() {
+        return pairType;
     }
 
     /** Bytes of the layout (nibbles, scales and mins), for traffic accounting. */
@@ -233,8 +322,12 @@ public final class Int4Matrix implements Matrix {
     public void matVec(float[] x, float[] out, int from, int to) {
         float[] ordered = inPackedOrder(x);
         float[] groupSums = groupSums(ordered);
+        float[] rowScales = new float[groupSums.length];
+        float[] rowMins = new float[groupSums.length];
         for (int r = from; r < to; r++) {
-            out[r] = groupSize == HALF ? dotRowPairedGroups(r, ordered, groupSums) : dotRow(r, ordered, groupSums);
+            widenPairs(r, rowScales, rowMins);
+            float scaled = groupSize == HALF ? dotRowPairedGroups(r, ordered, rowScales) : dotRow(r, ordered, rowScales);
+            out[r] = scaled + minTerms(rowMins, groupSums);
         }
     }
 
@@ -249,10 +342,13 @@ public final class Int4Matrix implements Matrix {
         return ordered;
     }
 
-    /** {@code Σ x} over each group's packed positions (a group is a multiple of 16 long, so of every vector width). */
+    /**
+     * {@code Σ x} over each group's packed positions (a group is a multiple of 16 long, so of every vector width),
+     * padded with zeros to a whole number of vectors.
+     */
     private float[] groupSums(float[] x) {
-        float[] sums = new float[cols / groupSize];
-        for (int g = 0; g < sums.length; g++) {
+        float[] sums = new float[(groups + LANES - 1) / LANES * LANES];
+        for (int g = 0; g < groups; g++) {
             FloatVector sum = FloatVector.zero(F32);
             for (int c = g * groupSize; c < (g + 1) * groupSize; c += LANES) {
                 sum = sum.add(FloatVector.fromArray(F32, x, c));
@@ -296,23 +392,16 @@ public final class Int4Matrix implements Matrix {
     }
 
     /**
-     * The row's result: the lane sums {@code scaled} of its {@code Σ scale · Σ q · x}, plus {@code Σ min · Σ x} over
-     * its groups, a vector of groups at a time in the same lanes so that a row takes one reduction; the groups past the
-     * last whole vector are added one by one (a masked last step measured 35% slower over the whole kernel).
+     * A row's {@code Σ min · Σ x}, a vector of groups at a time (both arrays are zero past the row's groups). It is
+     * reduced on its own rather than in the lanes of the row's other sums: a method taking a vector that C2 does not
+     * inline boxes it, and this one passed C2's inlining node limit.
      */
-    private float rowSum(int r, FloatVector scaled, float[] groupSums) {
-        long row = pairOffset(r, 0);
-        FloatVector acc = scaled;
-        int g = 0;
-        for (int bound = groups - LANES; g <= bound; g += LANES) {
-            acc = FloatVector.fromMemorySegment(F32, mins, row + 4L * g, ByteOrder.LITTLE_ENDIAN)
-                    .fma(FloatVector.fromArray(F32, groupSums, g), acc);
+    private static float minTerms(float[] rowMins, float[] groupSums) {
+        FloatVector acc = FloatVector.zero(F32);
+        for (int g = 0; g < groupSums.length; g += LANES) {
+            acc = FloatVector.fromArray(F32, rowMins, g).fma(FloatVector.fromArray(F32, groupSums, g), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; g < groups; g++) {
-            sum = Math.fma(mins.get(FLOAT, row + 4L * g), groupSums[g], sum);
-        }
-        return sum;
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     /**
@@ -321,34 +410,32 @@ public final class Int4Matrix implements Matrix {
      * C2's inlining node limit and boxed). The loops count groups in an int, which lets C2 drop the bounds checks of
      * the segment reads.
      */
-    private float dotRow(int r, float[] x, float[] groupSums) {
-        return groupSize == BLOCK_WEIGHTS ? dotRowOneBlockGroups(r, x, groupSums) : dotRowManyBlockGroups(r, x, groupSums);
+    private float dotRow(int r, float[] x, float[] rowScales) {
+        return groupSize == BLOCK_WEIGHTS ? dotRowOneBlockGroups(r, x, rowScales) : dotRowManyBlockGroups(r, x, rowScales);
     }
 
     /**
      * Groups of one block: two groups per iteration into two accumulators, so the scaling multiply-add of one group
      * need not wait for the previous group's (that chain, not the arithmetic, bounded the one-accumulator loop).
      */
-    private float dotRowOneBlockGroups(int r, float[] x, float[] groupSums) {
+    private float dotRowOneBlockGroups(int r, float[] x, float[] rowScales) {
         long row = r * rowBytes;
-        long pairs = pairOffset(r, 0);
         FloatVector even = FloatVector.zero(F32);
         FloatVector odd = FloatVector.zero(F32);
         int g = 0;
         for (; g + 2 <= groups; g += 2) {
-            even = dotBlock(row + (long) g * BLOCK_BYTES, x, g * BLOCK_WEIGHTS).fma(scaleAt(pairs, g), even);
-            odd = dotBlock(row + (long) (g + 1) * BLOCK_BYTES, x, (g + 1) * BLOCK_WEIGHTS).fma(scaleAt(pairs, g + 1), odd);
+            even = dotBlock(row + (long) g * BLOCK_BYTES, x, g * BLOCK_WEIGHTS).fma(scaleAt(rowScales, g), even);
+            odd = dotBlock(row + (long) (g + 1) * BLOCK_BYTES, x, (g + 1) * BLOCK_WEIGHTS).fma(scaleAt(rowScales, g + 1), odd);
         }
         if (g < groups) {
-            even = dotBlock(row + (long) g * BLOCK_BYTES, x, g * BLOCK_WEIGHTS).fma(scaleAt(pairs, g), even);
+            even = dotBlock(row + (long) g * BLOCK_BYTES, x, g * BLOCK_WEIGHTS).fma(scaleAt(rowScales, g), even);
         }
-        return rowSum(r, even.add(odd), groupSums);
+        return even.add(odd).reduceLanes(VectorOperators.ADD);
     }
 
     /** Groups of several blocks: the blocks of a group summed, then scaled once. */
-    private float dotRowManyBlockGroups(int r, float[] x, float[] groupSums) {
+    private float dotRowManyBlockGroups(int r, float[] x, float[] rowScales) {
         long row = r * rowBytes;
-        long pairs = pairOffset(r, 0);
         int blocksPerGroup = groupSize / BLOCK_WEIGHTS;
         FloatVector acc = FloatVector.zero(F32);
         for (int g = 0; g < groups; g++) {
@@ -358,30 +445,29 @@ public final class Int4Matrix implements Matrix {
             for (int b = 1; b < blocksPerGroup; b++) {
                 part = part.add(dotBlock(group + (long) b * BLOCK_BYTES, x, c + b * BLOCK_WEIGHTS));
             }
-            acc = part.fma(scaleAt(pairs, g), acc);
+            acc = part.fma(scaleAt(rowScales, g), acc);
         }
-        return rowSum(r, acc, groupSums);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
-    /** Group {@code g}'s scale, of the row whose first pair is at {@code pairs}, in every lane. */
-    private FloatVector scaleAt(long pairs, int g) {
-        return FloatVector.broadcast(F32, scales.get(FLOAT, pairs + 4L * g));
+    /** Group {@code g}'s scale in every lane. */
+    private static FloatVector scaleAt(float[] rowScales, int g) {
+        return FloatVector.broadcast(F32, rowScales[g]);
     }
 
     /** Group 16: each block's low nibbles are one group and its high nibbles the next. */
-    private float dotRowPairedGroups(int r, float[] x, float[] groupSums) {
+    private float dotRowPairedGroups(int r, float[] x, float[] rowScales) {
         long block = r * rowBytes;
-        long pairs = pairOffset(r, 0);
         FloatVector acc = FloatVector.zero(F32);
         for (int g = 0, c = 0; c < cols; g += 2, c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             ByteVector packed = ByteVector.fromMemorySegment(BLOCK, nibbles, block, ByteOrder.LITTLE_ENDIAN);
-            acc = dotHalf(packed.and((byte) 0xF), x, c, FloatVector.zero(F32)).fma(scaleAt(pairs, g), acc);
+            acc = dotHalf(packed.and((byte) 0xF), x, c, FloatVector.zero(F32)).fma(scaleAt(rowScales, g), acc);
             if (c + HALF < cols) {
                 acc = dotHalf(packed.lanewise(VectorOperators.LSHR, 4), x, c + HALF, FloatVector.zero(F32))
-                        .fma(scaleAt(pairs, g + 1), acc);
+                        .fma(scaleAt(rowScales, g + 1), acc);
             }
         }
-        return rowSum(r, acc, groupSums);
+        return acc.reduceLanes(VectorOperators.ADD);
     }
 
     @Override
@@ -401,11 +487,11 @@ public final class Int4Matrix implements Matrix {
         long block = r * rowBytes;
         for (int c = 0; c < cols; c += BLOCK_WEIGHTS, block += BLOCK_BYTES) {
             ByteVector bytes = ByteVector.fromMemorySegment(BLOCK, nibbles, block, ByteOrder.LITTLE_ENDIAN);
-            long low = pairOffset(r, c / groupSize);
-            decodeHalf(bytes.and((byte) 0xF), scales.get(FLOAT, low), mins.get(FLOAT, low), packed, c);
+            int low = c / groupSize;
+            decodeHalf(bytes.and((byte) 0xF), pair(scales, r, low), pair(mins, r, low), packed, c);
             if (c + HALF < cols) {
-                long high = pairOffset(r, (c + HALF) / groupSize);
-                decodeHalf(bytes.lanewise(VectorOperators.LSHR, 4), scales.get(FLOAT, high), mins.get(FLOAT, high),
+                int high = (c + HALF) / groupSize;
+                decodeHalf(bytes.lanewise(VectorOperators.LSHR, 4), pair(scales, r, high), pair(mins, r, high),
                         packed, c + HALF);
             }
         }

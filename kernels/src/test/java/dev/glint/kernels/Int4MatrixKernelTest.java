@@ -3,6 +3,7 @@ package dev.glint.kernels;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -15,18 +16,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 class Int4MatrixKernelTest {
-    /** Group sizes with widths that fill whole blocks, several blocks, and (group 16) end in a half-used block. */
+    /**
+     * Group sizes with widths that fill whole blocks, several blocks, and (group 16) end in a half-used block; rows
+     * of fewer groups than a vector has lanes, of a whole number of vectors, and of more but not a whole number.
+     */
     private static final int[][] SHAPES = {
             {16, 16}, {16, 48}, {16, 64}, {16, 80}, {16, 272},
-            {32, 32}, {32, 96}, {32, 288}, {64, 64}, {64, 192}, {128, 128}, {128, 384}};
+            {32, 32}, {32, 96}, {32, 288}, {32, 768}, {64, 64}, {64, 192}, {128, 128}, {128, 384}};
 
     private static double tolerance(int cols) {
         return 1e-5 * Math.sqrt(cols);
     }
 
-    /** Random values with asymmetric zero points; weights come out about ±1. */
+    /** Random values with asymmetric zero points, scales and mins representable as {@code pairType}; weights come out about ±1. */
     private record Source(byte[][] q, float[][] scales, float[][] mins) implements Int4Matrix.RowSource {
-        static Source random(SplittableRandom random, int rows, int cols, int groupSize) {
+        static Source random(SplittableRandom random, int rows, int cols, int groupSize, Int4Matrix.PairType pairType) {
             int groups = cols / groupSize;
             byte[][] q = new byte[rows][cols];
             float[][] scales = new float[rows][groups];
@@ -36,11 +40,15 @@ class Int4MatrixKernelTest {
                     q[r][c] = (byte) random.nextInt(16);
                 }
                 for (int g = 0; g < groups; g++) {
-                    scales[r][g] = (float) (0.05 + 0.1 * random.nextDouble());
-                    mins[r][g] = -random.nextInt(16) * scales[r][g];
+                    scales[r][g] = representable((float) (0.05 + 0.1 * random.nextDouble()), pairType);
+                    mins[r][g] = representable(-random.nextInt(16) * scales[r][g], pairType);
                 }
             }
             return new Source(q, scales, mins);
+        }
+
+        private static float representable(float v, Int4Matrix.PairType pairType) {
+            return pairType == Int4Matrix.PairType.F32 ? v : Float.intBitsToFloat(Float.floatToRawIntBits(v) & 0xFFFF_0000);
         }
 
         @Override
@@ -69,16 +77,21 @@ class Int4MatrixKernelTest {
         void run(Int4Matrix w, int[] order, Source source, String what);
     }
 
-    /** Runs {@code check} on every shape, with columns in their own order and in a shuffled act-order. */
+    /**
+     * Runs {@code check} on every shape and pair type, with columns in their own order and in a shuffled act-order.
+     */
     private static void forEveryShape(long seed, int rows, Check check) {
         SplittableRandom random = new SplittableRandom(seed);
         try (Arena arena = Arena.ofConfined()) {
             for (int[] shape : SHAPES) {
                 int groupSize = shape[0], cols = shape[1];
-                for (int[] order : new int[][]{null, shuffled(random, cols)}) {
-                    Source source = Source.random(random, rows, cols, groupSize);
-                    Int4Matrix w = Int4Matrix.pack(arena, rows, cols, groupSize, order, source);
-                    check.run(w, order, source, "Int4 group " + groupSize + " cols=" + cols + (order == null ? "" : " act-order"));
+                for (Int4Matrix.PairType pairType : Int4Matrix.PairType.values()) {
+                    for (int[] order : new int[][]{null, shuffled(random, cols)}) {
+                        Source source = Source.random(random, rows, cols, groupSize, pairType);
+                        Int4Matrix w = Int4Matrix.pack(arena, pairType, rows, cols, groupSize, order, source);
+                        check.run(w, order, source, "Int4 " + pairType + " group " + groupSize + " cols=" + cols
+                                + (order == null ? "" : " act-order"));
+                    }
                 }
             }
         }
@@ -149,7 +162,8 @@ class Int4MatrixKernelTest {
     void matVecComputesOnlyTheRequestedRows() {
         SplittableRandom random = new SplittableRandom(35);
         try (Arena arena = Arena.ofConfined()) {
-            Int4Matrix w = Int4Matrix.pack(arena, 9, 64, 32, null, Source.random(random, 9, 64, 32));
+            Int4Matrix w = Int4Matrix.pack(arena, Int4Matrix.PairType.F32, 9, 64, 32, null,
+                    Source.random(random, 9, 64, 32, Int4Matrix.PairType.F32));
             float[] out = new float[9];
             w.matVec(randomFloats(random, 64), out, 3, 6);
             for (int r : new int[]{0, 1, 2, 6, 7, 8}) {
@@ -163,7 +177,8 @@ class Int4MatrixKernelTest {
     @Test
     void packedBytesReadBackInPlaceGiveTheSameMatrix() {
         forEveryShape(36, 3, (w, order, source, what) -> {
-            Int4Matrix mapped = Int4Matrix.of(w.nibbles(), w.scales(), w.mins(), w.rows(), w.cols(), w.groupSize(), order);
+            Int4Matrix mapped = Int4Matrix.of(w.nibbles(), w.scales(), w.mins(), w.pairType(), w.rows(), w.cols(),
+                    w.groupSize(), order);
             float[] expected = new float[w.cols()];
             float[] actual = new float[w.cols()];
             for (int r = 0; r < w.rows(); r++) {
@@ -174,16 +189,17 @@ class Int4MatrixKernelTest {
         });
         try (Arena arena = Arena.ofConfined()) {
             IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
-                    () -> Int4Matrix.of(arena.allocate(128), arena.allocate(8), arena.allocate(4), 2, 128, 128, null));
-            assertTrue(size.getMessage().contains("needs 128 bytes of nibbles and 8 each of scales and mins, segments have 128, 8 and 4"),
-                    size.getMessage());
+                    () -> Int4Matrix.of(arena.allocate(128), arena.allocate(8), arena.allocate(4), Int4Matrix.PairType.F32,
+                            2, 128, 128, null));
+            assertTrue(size.getMessage().contains(
+                    "needs 128 bytes of nibbles and 8 each of F32 scales and mins, segments have 128, 8 and 4"), size.getMessage());
         }
     }
 
     @Test
     void layoutHoldsNibblePairsPerBlockAndTheScalesAndMinsApart() {
         try (Arena arena = Arena.ofConfined()) {
-            Int4Matrix w = Int4Matrix.pack(arena, 2, 64, 32, null, (r, q, scales, mins) -> {
+            Int4Matrix w = Int4Matrix.pack(arena, Int4Matrix.PairType.BF16, 2, 64, 32, null, (r, q, scales, mins) -> {
                 for (int c = 0; c < 64; c++) {
                     q[c] = (byte) ((c + r) % 16);
                 }
@@ -202,10 +218,10 @@ class Int4MatrixKernelTest {
                                 "row " + r + " block " + b + " byte " + j);
                     }
                 }
-                assertEquals(0.5f + r, w.scales().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2L * r));
-                assertEquals(2f + r, w.scales().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2L * r + 1));
-                assertEquals(-1f - r, w.mins().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2L * r));
-                assertEquals(-3f - r, w.mins().getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, 2L * r + 1));
+                assertEquals(0.5f + r, bf16At(w.scales(), 2L * r));
+                assertEquals(2f + r, bf16At(w.scales(), 2L * r + 1));
+                assertEquals(-1f - r, bf16At(w.mins(), 2L * r));
+                assertEquals(-3f - r, bf16At(w.mins(), 2L * r + 1));
             }
             float[] row = new float[64];
             w.loadRow(1, row);
@@ -214,9 +230,14 @@ class Int4MatrixKernelTest {
         }
     }
 
+    private static float bf16At(MemorySegment region, long index) {
+        return Float.intBitsToFloat(region.getAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, index) << 16);
+    }
+
     @Test
     void layoutTakesFourAndAHalfBitsPerWeightAtGroup128() {
-        assertEquals(4096L * 4096 * 9 / 16, Int4Matrix.byteSize(4096, 4096, 128));
+        assertEquals(4096L * 4096 * 9 / 16, Int4Matrix.byteSize(4096, 4096, 128, Int4Matrix.PairType.F32));
+        assertEquals(4096L * 4096 * 5 / 8, Int4Matrix.byteSize(4096, 4096, 32, Int4Matrix.PairType.BF16));
     }
 
     @Test
@@ -224,17 +245,20 @@ class Int4MatrixKernelTest {
         try (Arena arena = Arena.ofConfined()) {
             Int4Matrix.RowSource zeros = (r, q, s, m) -> { };
             IllegalArgumentException size = assertThrows(IllegalArgumentException.class,
-                    () -> Int4Matrix.pack(arena, 2, 48, 24, null, zeros));
+                    () -> Int4Matrix.pack(arena, Int4Matrix.PairType.F32, 2, 48, 24, null, zeros));
             assertTrue(size.getMessage().contains("16 or a multiple of 32, not 24"), size.getMessage());
             IllegalArgumentException width = assertThrows(IllegalArgumentException.class,
-                    () -> Int4Matrix.pack(arena, 2, 80, 32, null, zeros));
+                    () -> Int4Matrix.pack(arena, Int4Matrix.PairType.F32, 2, 80, 32, null, zeros));
             assertTrue(width.getMessage().contains("80 is not a multiple of its group size 32"), width.getMessage());
             IllegalArgumentException order = assertThrows(IllegalArgumentException.class,
-                    () -> Int4Matrix.pack(arena, 2, 32, 32, new int[32], zeros));
+                    () -> Int4Matrix.pack(arena, Int4Matrix.PairType.F32, 2, 32, 32, new int[32], zeros));
             assertTrue(order.getMessage().contains("not a permutation"), order.getMessage());
             IllegalArgumentException value = assertThrows(IllegalArgumentException.class,
-                    () -> Int4Matrix.pack(arena, 1, 32, 32, null, (r, q, s, m) -> q[5] = 16));
+                    () -> Int4Matrix.pack(arena, Int4Matrix.PairType.F32, 1, 32, 32, null, (r, q, s, m) -> q[5] = 16));
             assertTrue(value.getMessage().contains("16 in row 0, column 5"), value.getMessage());
+            IllegalArgumentException pair = assertThrows(IllegalArgumentException.class,
+                    () -> Int4Matrix.pack(arena, Int4Matrix.PairType.BF16, 2, 32, 32, null, (r, q, s, m) -> s[0] = r + 0.1f));
+            assertTrue(pair.getMessage().contains("row 0, group 0: 0.1 is not a BF16 value"), pair.getMessage());
         }
     }
 }

@@ -39,7 +39,7 @@ final class Int4Weights {
         int[] order = actOrder || m.has("weight_g_idx") ? GroupIndex.columnOrder(m, m.require("weight_g_idx",
                 "the group of each input column", cols), groupSize) : null;
         int words = cols / 8;
-        return Int4Matrix.pack(m.arena(), rows, cols, groupSize, order, (r, q, scales, mins) -> {
+        return Int4Matrix.pack(m.arena(), Int4Matrix.PairType.F32, rows, cols, groupSize, order, (r, q, scales, mins) -> {
             for (int c = 0; c < cols; c++) {
                 q[c] = (byte) Tensors.nibble(Tensors.intAt(packed, (long) r * words + c / 8), c % 8);
             }
@@ -63,7 +63,7 @@ final class Int4Weights {
         Tensor qweight = int32(m, "qweight", "the packed 4-bit weights", cols, words);
         Tensor qzeros = int32(m, "qzeros", "the packed zero points", groups, words);
         Tensor scale = Tensors.requireFloat(m.require("scales", "the group scales", groups, rows), "a group scale");
-        return Int4Matrix.pack(m.arena(), rows, cols, groupSize, null, (r, q, scales, mins) -> {
+        return Int4Matrix.pack(m.arena(), Int4Matrix.PairType.F32, rows, cols, groupSize, null, (r, q, scales, mins) -> {
             int nibble = AWQ_NIBBLE[r % 8];
             int word = r / 8;
             for (int c = 0; c < cols; c++) {
@@ -94,7 +94,7 @@ final class Int4Weights {
             order = GroupIndex.columnOrder(m, m.require("g_idx", "the group of each input column", cols), groupSize);
         }
         int zeroOffset = storesZeroMinusOne ? 1 : 0;
-        return Int4Matrix.pack(m.arena(), rows, cols, groupSize, order, (r, q, scales, mins) -> {
+        return Int4Matrix.pack(m.arena(), Int4Matrix.PairType.F32, rows, cols, groupSize, order, (r, q, scales, mins) -> {
             for (int c = 0; c < cols; c++) {
                 q[c] = (byte) Tensors.nibble(Tensors.intAt(qweight, (long) (c / 8) * rows + r), c % 8);
             }

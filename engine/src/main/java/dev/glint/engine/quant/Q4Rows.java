@@ -10,10 +10,11 @@ import java.util.List;
 
 /**
  * Glint's q4: asymmetric 4-bit in groups of 32 weights of a row (16 where the width is not a multiple of 32),
- * {@code W = q · scale + min} with the group's minimum and {@code scale = (max − min) / 15}, so every group uses all 16
- * levels (llama.cpp's Q4_1; {@link Int4Matrix} stores a min beside each scale in any case). {@code X.weight_q4} U8
- * {@code [rows, bytes per row]}, {@code X.weight_q4_scale} and {@code X.weight_q4_min} F32 {@code [rows, groups]} hold
- * {@link Int4Matrix}'s three regions byte for byte.
+ * {@code W = q · scale + min} with the group's minimum rounded down to BF16 and {@code scale = (max − min) / 15} rounded
+ * up, so every group spans its weights with all 16 levels (llama.cpp's Q4_1, there with F16 pairs; {@link Int4Matrix}
+ * stores a min beside each scale in any case). {@code X.weight_q4} U8 {@code [rows, bytes per row]},
+ * {@code X.weight_q4_scale} and {@code X.weight_q4_min} BF16 {@code [rows, groups]} hold {@link Int4Matrix}'s three
+ * regions byte for byte.
  */
 final class Q4Rows {
     static final String NIBBLES = "weight_q4";
@@ -33,7 +34,7 @@ final class Q4Rows {
         int rows = source.rows(), cols = source.cols();
         int groupSize = groupSize(cols);
         float[] row = new float[cols];
-        Int4Matrix matrix = Int4Matrix.pack(arena, rows, cols, groupSize, null, (r, q, scales, mins) -> {
+        Int4Matrix matrix = Int4Matrix.pack(arena, Int4Matrix.PairType.BF16, rows, cols, groupSize, null, (r, q, scales, mins) -> {
             source.loadRow(r, row);
             Quantized.requireFinite(row, r);
             for (int g = 0; g < scales.length; g++) {
@@ -43,8 +44,8 @@ final class Q4Rows {
         long[] pairs = {rows, cols / groupSize};
         return new Quantized(matrix, List.of(
                 new Quantized.Part(NIBBLES, DType.U8, new long[]{rows, matrix.nibbles().byteSize() / rows}, matrix.nibbles()),
-                new Quantized.Part(SCALES, DType.F32, pairs, matrix.scales()),
-                new Quantized.Part(MINS, DType.F32, pairs, matrix.mins())));
+                new Quantized.Part(SCALES, DType.BF16, pairs, matrix.scales()),
+                new Quantized.Part(MINS, DType.BF16, pairs, matrix.mins())));
     }
 
     private static void quantizeGroup(float[] row, int start, int length, byte[] q, float[] scales, float[] mins, int g) {
@@ -53,12 +54,25 @@ final class Q4Rows {
             min = Math.min(min, row[c]);
             max = Math.max(max, row[c]);
         }
-        float scale = (max - min) / LEVELS;
+        min = bf16Below(min);
+        float scale = bf16Above((max - min) / LEVELS);
         scales[g] = scale;
         mins[g] = min;
         for (int c = start; c < start + length; c++) {
             q[c] = (byte) (scale == 0f ? 0 : Math.clamp(Math.round((row[c] - min) / scale), 0, LEVELS));
         }
+    }
+
+    /** The largest BF16 value at most {@code v}. */
+    static float bf16Below(float v) {
+        int bits = Float.floatToRawIntBits(v), truncated = bits & 0xFFFF_0000;
+        return truncated == bits ? v : Float.intBitsToFloat(v > 0 ? truncated : truncated + 0x1_0000);
+    }
+
+    /** The smallest BF16 value at least {@code v ≥ 0}. */
+    static float bf16Above(float v) {
+        int bits = Float.floatToRawIntBits(v), truncated = bits & 0xFFFF_0000;
+        return truncated == bits ? v : Float.intBitsToFloat(truncated + 0x1_0000);
     }
 
     /** Reads {@code X.weight_q4} in place. */
@@ -68,9 +82,9 @@ final class Q4Rows {
         Tensor nibbles = Tensors.requireDType(m.require(NIBBLES, "the packed 4-bit weights", rows,
                 Int4Matrix.nibbleBytes(rows, m.cols()) / rows), "packed 4-bit weights", DType.U8);
         Tensor scales = Tensors.requireDType(m.require(SCALES, "the 4-bit weights' group scales", rows, groups),
-                "F32 group scales", DType.F32);
+                "BF16 group scales", DType.BF16);
         Tensor mins = Tensors.requireDType(m.require(MINS, "the 4-bit weights' group minima", rows, groups),
-                "F32 group minima", DType.F32);
-        return Int4Matrix.of(nibbles.data(), scales.data(), mins.data(), rows, m.cols(), groupSize, null);
+                "BF16 group minima", DType.BF16);
+        return Int4Matrix.of(nibbles.data(), scales.data(), mins.data(), Int4Matrix.PairType.BF16, rows, m.cols(), groupSize, null);
     }
 }

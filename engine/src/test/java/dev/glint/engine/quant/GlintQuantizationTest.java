@@ -60,7 +60,10 @@ class GlintQuantizationTest {
         assertEquals(0x81, Fp8Matrix.e4m3Code(-0x1p-9f) & 0xFF, "smallest subnormal keeps its sign");
     }
 
-    /** Per element: fp8 within half a step of 3 mantissa bits; q8 and q4 within half a step of their group's scale. */
+    /**
+     * Per element: fp8 within half a step of 3 mantissa bits; q8 and q4 within half a step of their group's scale (q4's
+     * is its span over 15 once its min is rounded down and its scale up to BF16, each by at most one BF16 unit, 2⁻⁷).
+     */
     @ParameterizedTest
     @EnumSource(QuantFormat.class)
     void dequantizedWeightsAreWithinHalfAStepOfGlmNanosWeights(QuantFormat format) {
@@ -105,7 +108,7 @@ class GlintQuantizationTest {
                     double allowed = switch (format) {
                         case FP8 -> Math.max(Math.abs(w[c]) * 0x1p-4, rowMax / Fp8Matrix.E4M3_MAX * 0x1p-10);
                         case Q8 -> Math.max(Math.abs(min), Math.abs(max)) / 127 / 2 * (1 + 0x1p-9) + 0x1p-25;
-                        case Q4 -> (max - min) / 15 / 2;
+                        case Q4 -> (max - min + Math.abs(min) * 0x1p-7) * (1 + 0x1p-7) / 15 / 2;
                     } * (1 + 1e-5) + 1e-9;
                     double error = Math.abs(w[c] - q[c]);
                     if (error > allowed) {
