@@ -81,10 +81,10 @@ final class Q4Rows {
         int rows = m.rows(), groups = m.cols() / groupSize;
         Tensor nibbles = Tensors.requireDType(m.require(NIBBLES, "the packed 4-bit weights", rows,
                 Int4Matrix.nibbleBytes(rows, m.cols()) / rows), "packed 4-bit weights", DType.U8);
-        Tensor scales = Tensors.requireDType(m.require(SCALES, "the 4-bit weights' group scales", rows, groups),
-                "BF16 group scales", DType.BF16);
-        Tensor mins = Tensors.requireDType(m.require(MINS, "the 4-bit weights' group minima", rows, groups),
-                "BF16 group minima", DType.BF16);
+        Tensor scales = Tensors.requireFiniteHalves(Tensors.requireDType(
+                m.require(SCALES, "the 4-bit weights' group scales", rows, groups), "BF16 group scales", DType.BF16));
+        Tensor mins = Tensors.requireFiniteHalves(Tensors.requireDType(
+                m.require(MINS, "the 4-bit weights' group minima", rows, groups), "BF16 group minima", DType.BF16));
         return Int4Matrix.of(nibbles.data(), scales.data(), mins.data(), Int4Matrix.PairType.BF16, rows, m.cols(), groupSize, null);
     }
 }

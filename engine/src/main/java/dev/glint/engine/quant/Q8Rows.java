@@ -35,8 +35,8 @@ final class Q8Rows {
     static Matrix read(Module m) {
         Tensor weights = Tensors.requireDType(m.require(WEIGHTS, "the int8 weights", m.rows(), m.cols()),
                 "int8 weights", DType.I8);
-        Tensor scales = Tensors.requireDType(m.require(SCALES, "the int8 weights' F16 block scales", m.rows(),
-                m.cols() / Int8Matrix.BLOCK), "F16 block scales", DType.F16);
+        Tensor scales = Tensors.requireFiniteHalves(Tensors.requireDType(m.require(SCALES,
+                "the int8 weights' F16 block scales", m.rows(), m.cols() / Int8Matrix.BLOCK), "F16 block scales", DType.F16));
         return Int8Matrix.of(weights.data(), scales.data(), m.rows(), m.cols());
     }
 }

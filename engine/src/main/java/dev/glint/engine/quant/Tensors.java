@@ -51,6 +51,41 @@ final class Tensors {
         return scale;
     }
 
+    /**
+     * Refuses a BF16 or F16 tensor of scales holding an infinity or NaN, by the position of the first: a corrupt scale
+     * would poison every output. Four values are tested per 64-bit word: adding the lowest bit of a value's exponent
+     * field to the field alone carries into the sign bit exactly when the field is all ones.
+     */
+    static Tensor requireFiniteHalves(Tensor t) {
+        long exponents, lowestExponentBits;
+        switch (t.dtype()) {
+            case BF16 -> {
+                exponents = 0x7F80_7F80_7F80_7F80L;
+                lowestExponentBits = 0x0080_0080_0080_0080L;
+            }
+            case F16 -> {
+                exponents = 0x7C00_7C00_7C00_7C00L;
+                lowestExponentBits = 0x0400_0400_0400_0400L;
+            }
+            default -> throw new IllegalStateException(t + " is not a 16-bit float tensor");
+        }
+        long count = t.data().byteSize() / 2;
+        long words = count / 4;
+        for (long w = 0; w < words; w++) {
+            if (((t.data().getAtIndex(I64, w) & exponents) + lowestExponentBits & 0x8000_8000_8000_8000L) != 0) {
+                refuseNonFinite(t, 4 * w, 4 * w + 4);
+            }
+        }
+        refuseNonFinite(t, 4 * words, count);
+        return t;
+    }
+
+    private static void refuseNonFinite(Tensor t, long from, long to) {
+        for (long i = from; i < to; i++) {
+            scaleAt(t, i);
+        }
+    }
+
     static int intAt(Tensor t, long index) {
         return t.data().getAtIndex(I32, index);
     }

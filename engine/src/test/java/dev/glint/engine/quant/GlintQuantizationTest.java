@@ -221,6 +221,14 @@ class GlintQuantizationTest {
         rewrite(written, name -> true, Map.of(scale, 3L));
         CheckpointException e = assertThrows(CheckpointException.class, () -> Glm4Moe.load(written, 1).close());
         assertTrue(e.getMessage().contains(scale) && e.getMessage().contains("element 3"), e.getMessage());
+        for (QuantFormat format : new QuantFormat[]{QuantFormat.Q8, QuantFormat.Q4}) {
+            Path halves = writeNano(dir.resolve(format.id()), format);
+            String tensor = format == QuantFormat.Q8 ? "model.layers.2.mlp.experts.3.down_proj.weight_q8_scale"
+                    : "model.layers.2.mlp.experts.3.down_proj.weight_q4_min";
+            rewrite(halves, name -> true, Map.of(tensor, 5L));
+            CheckpointException nan = assertThrows(CheckpointException.class, () -> Glm4Moe.load(halves, 1).close());
+            assertTrue(nan.getMessage().contains(tensor) && nan.getMessage().contains("element 11"), nan.getMessage());
+        }
     }
 
     @Test
