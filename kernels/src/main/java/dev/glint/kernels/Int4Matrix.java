@@ -293,11 +293,6 @@ public final class Int4Matrix implements Matrix {
         return pairType;
     }
 
-    /** Bytes of the layout (nibbles, scales and mins), for traffic accounting. */
-    public long byteSize() {
-        return nibbles.byteSize() + scales.byteSize() + mins.byteSize();
-    }
-
     /** The nibbles region of the layout, for writing it out. */
     public MemorySegment nibbles() {
         return nibbles;

@@ -15,8 +15,8 @@ import java.util.Map;
  * {@code quant_method: "glint"}, the checkpoints {@code glint quantize} writes: {@code modules} maps each quantized
  * {@link TensorKind} to its {@link QuantFormat}, and each quantized matrix is stored in the bytes its kernel reads.
  * {@code layout_version} names those byte layouts; a reader refuses a version it does not know rather than misread it.
- * Version 2 moved q8's block scales out of its weight rows into a tensor of their own; a version 1 checkpoint is
- * written again from its BF16 original.
+ * Version 2 moved q8's block scales out of its weight rows into a tensor of their own, and q4's (scale, min) pairs out
+ * of its nibble rows into two BF16 tensors; a version 1 checkpoint is written again from its BF16 original.
  */
 record GlintQuantization(QuantizationPlan plan, String path) implements QuantizationScheme {
     static final String METHOD = "glint";

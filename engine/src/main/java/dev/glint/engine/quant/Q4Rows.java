@@ -64,13 +64,13 @@ final class Q4Rows {
     }
 
     /** The largest BF16 value at most {@code v}. */
-    static float bf16Below(float v) {
+    private static float bf16Below(float v) {
         int bits = Float.floatToRawIntBits(v), truncated = bits & 0xFFFF_0000;
         return truncated == bits ? v : Float.intBitsToFloat(v > 0 ? truncated : truncated + 0x1_0000);
     }
 
     /** The smallest BF16 value at least {@code v ≥ 0}. */
-    static float bf16Above(float v) {
+    private static float bf16Above(float v) {
         int bits = Float.floatToRawIntBits(v), truncated = bits & 0xFFFF_0000;
         return truncated == bits ? v : Float.intBitsToFloat(truncated + 0x1_0000);
     }
