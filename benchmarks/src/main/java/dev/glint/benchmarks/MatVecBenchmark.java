@@ -4,6 +4,8 @@ import dev.glint.kernels.Bf16Matrix;
 import dev.glint.kernels.F16Matrix;
 import dev.glint.kernels.Fp8Matrix;
 import dev.glint.kernels.Int4Matrix;
+import dev.glint.kernels.Int4TileMatrix;
+import dev.glint.kernels.Int8Activations;
 import dev.glint.kernels.Int8Matrix;
 import dev.glint.kernels.Matrix;
 import dev.glint.kernels.WorkerPool;
@@ -44,7 +46,7 @@ import java.util.concurrent.TimeUnit;
         "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
 public class MatVecBenchmark {
 
-    @Param({"bf16", "f16", "fp8-channel", "fp8-block128", "int8", "int4-g32", "int4-g128"})
+    @Param({"bf16", "f16", "fp8-channel", "fp8-block128", "int8", "int4-g32", "int4-g128", "q4-tiles-float", "q4-tiles-int8"})
     String format;
 
     @Param({"2048"})
@@ -154,6 +156,19 @@ public class MatVecBenchmark {
                     }
                 });
             }
+            case "q4-tiles-float", "q4-tiles-int8" -> {
+                // Glint's q4 as its checkpoints store it, multiplied by float activations (the exact path) or by int8 ones
+                bytesPerMatrix = Int4TileMatrix.nibbleBytes(rows, cols) + 2 * Int4TileMatrix.pairBytes(rows, cols);
+                yield Int4TileMatrix.pack(arena, rows, cols, (r, q, scales, mins) -> {
+                    for (int c = 0; c < q.length; c++) {
+                        q[c] = (byte) random.nextInt(16);
+                    }
+                    for (int g = 0; g < scales.length; g++) {
+                        scales[g] = Float.intBitsToFloat(Float.floatToRawIntBits((float) random.nextDouble() / 8) & 0xFFFF_0000);
+                        mins[g] = -8 * scales[g];
+                    }
+                });
+            }
             default -> throw new IllegalArgumentException("unknown format " + format);
         };
     }
@@ -189,7 +204,14 @@ public class MatVecBenchmark {
         Matrix w = weights[next];
         next = (next + 1) % matrices;
         long cpu = OS.getProcessCpuTime();
-        pool.forRange(rows, 64, (from, to) -> w.matVec(x, out, from, to));
+        if (format.equals("q4-tiles-int8")) {
+            // quantizing the input is part of every product on this path
+            Int8Activations q = Int8Activations.quantize(x, 1, cols);
+            pool.forRange(rows / Int4TileMatrix.TILE_ROWS, 2, (from, to) -> ((Int4TileMatrix) w).matMul(q, out,
+                    from * Int4TileMatrix.TILE_ROWS, to * Int4TileMatrix.TILE_ROWS));
+        } else {
+            pool.forRange(rows, 64, (from, to) -> w.matVec(x, out, from, to));
+        }
         traffic.cpuNanos += OS.getProcessCpuTime() - cpu;
         traffic.weightBytes += bytesPerMatrix;
         return out[0];

@@ -4,7 +4,7 @@ package dev.glint.kernels;
  * A weight matrix {@code W[rows][cols]} read in place, used as {@code y = x · Wᵀ}. Each format widens its rows to
  * float; the SIMD kernels have scalar twins that tests hold them to.
  */
-public sealed interface Matrix permits Bf16Matrix, F16Matrix, F32Matrix, Fp8Matrix, Int4Matrix, Int8Matrix {
+public sealed interface Matrix permits Bf16Matrix, F16Matrix, F32Matrix, Fp8Matrix, Int4Matrix, Int4TileMatrix, Int8Matrix {
 
     int rows();
 

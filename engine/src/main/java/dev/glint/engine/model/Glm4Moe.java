@@ -11,6 +11,7 @@ import dev.glint.engine.quant.QuantizationProgress;
 import dev.glint.kernels.KvType;
 import dev.glint.kernels.Matrix;
 import dev.glint.kernels.MatrixProducts;
+import dev.glint.kernels.MatrixProducts.Activations;
 import dev.glint.kernels.MatrixProducts.Product;
 import dev.glint.kernels.VectorMath;
 import dev.glint.kernels.WorkerPool;
@@ -33,10 +34,12 @@ public final class Glm4Moe implements AutoCloseable {
     private final MoeRouter router;
     private final double[] inverseFrequencies;
     private final PagedSelfAttention attention;
+    private final Activations activations;
 
     private Glm4Moe(Glm4MoeConfig config, Checkpoint checkpoint, WorkerPool pool, QuantizationPlan plan,
-                    QuantizationProgress progress) {
+                    QuantizationProgress progress, Activations activations) {
         this.config = config;
+        this.activations = activations;
         this.checkpoint = checkpoint;
         this.weights = Glm4MoeWeights.load(checkpoint, config, MatrixReader.open(checkpoint, plan, pool, progress));
         this.pool = pool;
@@ -56,12 +59,22 @@ public final class Glm4Moe implements AutoCloseable {
 
     /** As {@link #load(Path, int)}, quantizing the float matrices {@code plan} selects as they are loaded. */
     public static Glm4Moe load(Path modelDir, int threads, QuantizationPlan plan, QuantizationProgress progress) {
+        return load(modelDir, threads, plan, progress, Activations.FLOAT);
+    }
+
+    /**
+     * As {@link #load(Path, int, QuantizationPlan, QuantizationProgress)}; with {@link Activations#INT8} the matrices
+     * that have an integer kernel (Glint's q4) take their inputs quantized to int8, the fast path, which moves the
+     * logits slightly as llama.cpp's quantized formats do. {@link Activations#FLOAT} is the exact path.
+     */
+    public static Glm4Moe load(Path modelDir, int threads, QuantizationPlan plan, QuantizationProgress progress,
+                               Activations activations) {
         Glm4MoeConfig config = Glm4MoeConfig.load(modelDir);
         Checkpoint checkpoint = Checkpoint.open(modelDir);
         WorkerPool pool = null;
         try {
             pool = new WorkerPool(threads);
-            return new Glm4Moe(config, checkpoint, pool, plan, progress);
+            return new Glm4Moe(config, checkpoint, pool, plan, progress, activations);
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -69,6 +82,10 @@ public final class Glm4Moe implements AutoCloseable {
             checkpoint.close();
             throw e;
         }
+    }
+
+    public Activations activations() {
+        return activations;
     }
 
     public Glm4MoeConfig config() {
@@ -335,7 +352,7 @@ public final class Glm4Moe implements AutoCloseable {
     }
 
     private void run(List<Product> products) {
-        MatrixProducts.run(pool, products);
+        MatrixProducts.run(pool, products, activations);
     }
 
     private static float[] addBias(float[] out, float[] bias, int n) {

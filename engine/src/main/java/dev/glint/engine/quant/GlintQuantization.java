@@ -16,11 +16,12 @@ import java.util.Map;
  * {@link TensorKind} to its {@link QuantFormat}, and each quantized matrix is stored in the bytes its kernel reads.
  * {@code layout_version} names those byte layouts; a reader refuses a version it does not know rather than misread it.
  * Version 2 moved q8's block scales out of its weight rows into a tensor of their own, and q4's (scale, min) pairs out
- * of its nibble rows into two BF16 tensors; a version 1 checkpoint is written again from its BF16 original.
+ * of its nibble rows into two BF16 tensors; version 3 stores q4 of groups of 32 in tiles of 32 rows for its integer
+ * kernel. A checkpoint of an older version is written again from its BF16 original.
  */
 record GlintQuantization(QuantizationPlan plan, String path) implements QuantizationScheme {
     static final String METHOD = "glint";
-    static final int LAYOUT_VERSION = 2;
+    static final int LAYOUT_VERSION = 3;
     static final int GROUP_SIZE = 32;
 
     static GlintQuantization parse(ConfigFields fields) {

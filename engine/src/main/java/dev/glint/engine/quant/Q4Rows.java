@@ -3,6 +3,7 @@ package dev.glint.engine.quant;
 import dev.glint.engine.checkpoint.DType;
 import dev.glint.engine.checkpoint.Tensor;
 import dev.glint.kernels.Int4Matrix;
+import dev.glint.kernels.Int4TileMatrix;
 import dev.glint.kernels.Matrix;
 
 import java.lang.foreign.Arena;
@@ -11,10 +12,11 @@ import java.util.List;
 /**
  * Glint's q4: asymmetric 4-bit in groups of 32 weights of a row (16 where the width is not a multiple of 32),
  * {@code W = q · scale + min} with the group's minimum rounded down to BF16 and {@code scale = (max − min) / 15} rounded
- * up, so every group spans its weights with all 16 levels (llama.cpp's Q4_1, there with F16 pairs; {@link Int4Matrix}
- * stores a min beside each scale in any case). {@code X.weight_q4} U8 {@code [rows, bytes per row]},
- * {@code X.weight_q4_scale} and {@code X.weight_q4_min} BF16 {@code [rows, groups]} hold {@link Int4Matrix}'s three
- * regions byte for byte.
+ * up, so every group spans its weights with all 16 levels (llama.cpp's Q4_1, there with F16 pairs).
+ * {@code X.weight_q4} U8, {@code X.weight_q4_scale} and {@code X.weight_q4_min} BF16 hold the three regions of the
+ * matrix's layout byte for byte: with groups of 32, {@link Int4TileMatrix}'s tiles of 32 rows
+ * ({@code [tiles, blocks × 512]} and {@code [tiles, blocks × 32]}), which its integer kernel reads; with groups of 16,
+ * {@link Int4Matrix}'s rows ({@code [rows, bytes per row]} and {@code [rows, groups]}).
  */
 final class Q4Rows {
     static final String NIBBLES = "weight_q4";
@@ -34,13 +36,22 @@ final class Q4Rows {
         int rows = source.rows(), cols = source.cols();
         int groupSize = groupSize(cols);
         float[] row = new float[cols];
-        Int4Matrix matrix = Int4Matrix.pack(arena, Int4Matrix.PairType.BF16, rows, cols, groupSize, null, (r, q, scales, mins) -> {
+        Int4Matrix.RowSource rowSource = (r, q, scales, mins) -> {
             source.loadRow(r, row);
             Quantized.requireFinite(row, r);
             for (int g = 0; g < scales.length; g++) {
                 quantizeGroup(row, g * groupSize, groupSize, q, scales, mins, g);
             }
-        });
+        };
+        if (groupSize == Int4TileMatrix.GROUP) {
+            Int4TileMatrix matrix = Int4TileMatrix.pack(arena, rows, cols, rowSource);
+            long tiles = tiles(rows);
+            return new Quantized(matrix, List.of(
+                    new Quantized.Part(NIBBLES, DType.U8, new long[]{tiles, matrix.nibbles().byteSize() / tiles}, matrix.nibbles()),
+                    new Quantized.Part(SCALES, DType.BF16, new long[]{tiles, matrix.scales().byteSize() / 2 / tiles}, matrix.scales()),
+                    new Quantized.Part(MINS, DType.BF16, new long[]{tiles, matrix.mins().byteSize() / 2 / tiles}, matrix.mins())));
+        }
+        Int4Matrix matrix = Int4Matrix.pack(arena, Int4Matrix.PairType.BF16, rows, cols, groupSize, null, rowSource);
         long[] pairs = {rows, cols / groupSize};
         return new Quantized(matrix, List.of(
                 new Quantized.Part(NIBBLES, DType.U8, new long[]{rows, matrix.nibbles().byteSize() / rows}, matrix.nibbles()),
@@ -75,9 +86,16 @@ final class Q4Rows {
         return truncated == bits ? v : Float.intBitsToFloat(truncated + 0x1_0000);
     }
 
+    private static int tiles(int rows) {
+        return (rows + Int4TileMatrix.TILE_ROWS - 1) / Int4TileMatrix.TILE_ROWS;
+    }
+
     /** Reads {@code X.weight_q4} in place. */
     static Matrix read(Module m) {
         int groupSize = groupSize(m.cols());
+        if (groupSize == Int4TileMatrix.GROUP) {
+            return readTiles(m);
+        }
         int rows = m.rows(), groups = m.cols() / groupSize;
         Tensor nibbles = Tensors.requireDType(m.require(NIBBLES, "the packed 4-bit weights", rows,
                 Int4Matrix.nibbleBytes(rows, m.cols()) / rows), "packed 4-bit weights", DType.U8);
@@ -86,5 +104,17 @@ final class Q4Rows {
         Tensor mins = Tensors.requireFiniteHalves(Tensors.requireDType(
                 m.require(MINS, "the 4-bit weights' group minima", rows, groups), "BF16 group minima", DType.BF16));
         return Int4Matrix.of(nibbles.data(), scales.data(), mins.data(), Int4Matrix.PairType.BF16, rows, m.cols(), groupSize, null);
+    }
+
+    private static Matrix readTiles(Module m) {
+        int rows = m.rows(), cols = m.cols(), tiles = tiles(rows);
+        Tensor nibbles = Tensors.requireDType(m.require(NIBBLES, "the packed 4-bit weights", tiles,
+                Int4TileMatrix.nibbleBytes(rows, cols) / tiles), "packed 4-bit weights", DType.U8);
+        long pairsPerTile = Int4TileMatrix.pairBytes(rows, cols) / 2 / tiles;
+        Tensor scales = Tensors.requireFiniteHalves(Tensors.requireDType(
+                m.require(SCALES, "the 4-bit weights' group scales", tiles, pairsPerTile), "BF16 group scales", DType.BF16));
+        Tensor mins = Tensors.requireFiniteHalves(Tensors.requireDType(
+                m.require(MINS, "the 4-bit weights' group minima", tiles, pairsPerTile), "BF16 group minima", DType.BF16));
+        return Int4TileMatrix.of(nibbles.data(), scales.data(), mins.data(), rows, cols);
     }
 }

@@ -9,8 +9,9 @@ import java.lang.foreign.Arena;
  * <ul>
  *   <li>{@code fp8}: E4M3 with one F32 scale per output row (as the official GLM-4.x FP8 checkpoints);</li>
  *   <li>{@code q8}: int8 with one scale per 32 weights of a row (llama.cpp's Q8_0);</li>
- *   <li>{@code q4}: 4-bit with an F32 (scale, min) pair per 32 weights of a row (llama.cpp's Q4_1), groups of 16
- *       for a width that is not a multiple of 32.</li>
+ *   <li>{@code q4}: 4-bit with a BF16 (scale, min) pair per 32 weights of a row (llama.cpp's Q4_1), groups of 16
+ *       for a width that is not a multiple of 32; with groups of 32 it has an integer kernel, which multiplies
+ *       int8 activations.</li>
  * </ul>
  */
 public enum QuantFormat {
@@ -42,6 +43,11 @@ public enum QuantFormat {
             case Q8 -> Q8Rows.fits(cols);
             case Q4 -> Q4Rows.groupSize(cols) > 0;
         };
+    }
+
+    /** Whether the format has an integer kernel, so that int8 activations change its products. */
+    public boolean multipliesInt8Activations() {
+        return this == Q4;
     }
 
     /** Quantizes {@code source} (read through {@link Matrix#loadRow}) into memory of {@code arena}. */

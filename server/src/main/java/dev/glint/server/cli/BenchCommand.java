@@ -5,6 +5,7 @@ import dev.glint.engine.model.Footprint;
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.model.KvLayout;
 import dev.glint.kernels.KvType;
+import dev.glint.kernels.MatrixProducts.Activations;
 import dev.glint.kernels.Vectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,7 +39,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--depth must be at least 0, got " + depths);
         }
         KvType type = timing.type();
-        try (Glm4Moe glm = model.load()) {
+        try (Glm4Moe glm = model.load(Activations.INT8)) {
             Throughput.Test test = timing.test(glm);
             Footprint footprint = Footprint.of(glm.config());
             long weightBytes = glm.residentWeightBytes() * footprint.weightsReadPerToken() / footprint.totalParameters();

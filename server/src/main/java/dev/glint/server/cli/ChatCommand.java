@@ -14,6 +14,7 @@ import dev.glint.engine.text.output.GlmOutputParser;
 import dev.glint.engine.text.output.OutputEvent;
 import dev.glint.engine.text.tokenizer.StreamingDecoder;
 import dev.glint.engine.text.tokenizer.Tokenizer;
+import dev.glint.kernels.MatrixProducts.Activations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -53,7 +54,7 @@ final class ChatCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         ObjectMapper json = new ObjectMapper();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (Glm4Moe glm = model.load()) {
+        try (Glm4Moe glm = model.load(Activations.INT8)) {
             Tokenizer tokenizer = Tokenizer.load(model.model);
             ChatTemplate template = ChatTemplate.load(model.model);
             Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.model, glm.config()).eosTokenIds());

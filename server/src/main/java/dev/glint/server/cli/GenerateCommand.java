@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.glint.engine.text.chat.ChatTemplate;
 import dev.glint.engine.text.tokenizer.StreamingDecoder;
 import dev.glint.engine.text.tokenizer.Tokenizer;
+import dev.glint.kernels.MatrixProducts.Activations;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -65,7 +66,7 @@ final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-tokens must be at least 1, got " + maxTokens);
         }
         Sampler sampler = new Sampler(new SamplingParams(temperature, topK, topP, minP, seed));
-        try (Glm4Moe glm = model.load()) {
+        try (Glm4Moe glm = model.load(Activations.INT8)) {
             Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.model, glm.config()).eosTokenIds());
             Generator generator = new Generator(glm);
             if (prompt.tokens != null) {

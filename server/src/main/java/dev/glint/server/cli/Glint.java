@@ -45,6 +45,7 @@ public final class Glint {
     /** The configured command line; tests run it in-process. */
     public static CommandLine commandLine() {
         return new CommandLine(new Glint())
+                .setCaseInsensitiveEnumValuesAllowed(true)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     // Bad input (a malformed checkpoint, a missing file, a bad value) is the user's to fix: one
                     // clear line, no stack trace. Anything else is a bug and keeps its trace.

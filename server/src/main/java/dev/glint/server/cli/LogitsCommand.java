@@ -2,6 +2,7 @@ package dev.glint.server.cli;
 
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.model.KvCache;
+import dev.glint.kernels.MatrixProducts.Activations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -31,7 +32,7 @@ final class LogitsCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         int[] ids = TokenFiles.read(tokens);
-        try (Glm4Moe glm = model.load(); KvCache cache = glm.newCache(ids.length);
+        try (Glm4Moe glm = model.load(Activations.FLOAT); KvCache cache = glm.newCache(ids.length);
              FileChannel channel = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                      StandardOpenOption.TRUNCATE_EXISTING)) {
             if (incremental) {

@@ -2,6 +2,7 @@ package dev.glint.server.cli;
 
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.quant.QuantizationPlan;
+import dev.glint.kernels.MatrixProducts.Activations;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -17,14 +18,22 @@ final class ModelOptions {
             description = "Worker threads for the kernels (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
+    @Option(names = "--activations", paramLabel = "TYPE",
+            description = "What quantized weights multiply: int8 (activations quantized per block of 32, integer "
+                    + "products: the fast path, as llama.cpp's quantized formats) or float (every product exact). "
+                    + "Default: int8, except for logits.")
+    Activations activations;
+
     @Mixin
     QuantizeOptions quantize;
 
-    Glm4Moe load() {
+    /** Loads the model with {@code --activations}, or {@code unset} when it was not given. */
+    Glm4Moe load(Activations unset) {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
         QuantizationPlan plan = quantize.plan();
-        return Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing("quantizing " + plan.describe()));
+        return Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing("quantizing " + plan.describe()),
+                activations == null ? unset : activations);
     }
 }

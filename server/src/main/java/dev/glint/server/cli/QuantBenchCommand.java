@@ -11,6 +11,7 @@ import dev.glint.engine.model.KvCache;
 import dev.glint.engine.quant.QuantFormat;
 import dev.glint.engine.quant.QuantizationPlan;
 import dev.glint.engine.text.tokenizer.Tokenizer;
+import dev.glint.kernels.MatrixProducts.Activations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -66,11 +67,20 @@ final class QuantBenchCommand implements Callable<Integer> {
     @Mixin
     ThroughputOptions timing;
 
+    @Option(names = "--activations", paramLabel = "TYPES", split = ",",
+            description = "What the quantized formats multiply, each measured: float (the exact path), int8 (the fast "
+                    + "path, for formats with an integer kernel, q4; shown as FORMAT+int8) (default ${DEFAULT-VALUE}).")
+    List<Activations> activations = List.of(Activations.FLOAT, Activations.INT8);
+
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
     @Option(names = "--out", paramLabel = "DIR", description = "Folder for the JSON, CSV and SVG (default: the current one).")
     Path out = Path.of(".");
+
+    /** A format and what its weights multiply. */
+    private record Strategy(String name, QuantizationPlan plan, Activations activations) {
+    }
 
     /** One strategy's numbers; {@code correct} is -1 without an eval set. */
     record Result(String format, String plan, NextTokenQuality quality, int correct, int evalItems, Throughput speed,
@@ -85,8 +95,18 @@ final class QuantBenchCommand implements Callable<Integer> {
         if (threads < 1 || textTokens < 2 || window < 2) {
             throw new IllegalArgumentException("--threads must be at least 1, --text-tokens and --window at least 2");
         }
-        List<QuantizationPlan> plans = formats.stream().map(f -> f.equals(REFERENCE) ? QuantizationPlan.NONE
-                : QuantizationPlan.parse(QuantFormat.parse(f, "--formats"), tensors)).toList();
+        List<Strategy> strategies = new ArrayList<>();
+        for (String format : formats) {
+            if (format.equals(REFERENCE)) {
+                strategies.add(new Strategy(format, QuantizationPlan.NONE, Activations.FLOAT));
+                continue;
+            }
+            QuantFormat parsed = QuantFormat.parse(format, "--formats");
+            QuantizationPlan plan = QuantizationPlan.parse(parsed, tensors);
+            for (Activations a : parsed.multipliesInt8Activations() ? activations : List.of(Activations.FLOAT)) {
+                strategies.add(new Strategy(a == Activations.FLOAT ? format : format + "+int8", plan, a));
+            }
+        }
         Tokenizer tokenizer = Tokenizer.load(model);
         List<int[]> windows = windows(tokenizer.encode(Files.readString(text)));
         EvalSet eval = EvalSet.presentIn(model) && (evalItems == null || evalItems > 0) ? EvalSet.load(model) : null;
@@ -94,12 +114,14 @@ final class QuantBenchCommand implements Callable<Integer> {
             eval = eval.first(evalItems);
         }
         List<float[]> reference = null;
-        List<Integer> referenceFirst = IntStream.range(0, formats.size()).boxed()
-                .sorted(Comparator.comparing(i -> !formats.get(i).equals(REFERENCE))).toList();
-        Result[] results = new Result[formats.size()];
+        List<Integer> referenceFirst = IntStream.range(0, strategies.size()).boxed()
+                .sorted(Comparator.comparing(i -> !strategies.get(i).name().equals(REFERENCE))).toList();
+        Result[] results = new Result[strategies.size()];
         for (int i : referenceFirst) {
-            QuantizationPlan plan = plans.get(i);
-            try (Glm4Moe glm = Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing("quantizing " + plan.describe()))) {
+            Strategy strategy = strategies.get(i);
+            QuantizationPlan plan = strategy.plan();
+            try (Glm4Moe glm = Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing("quantizing " + plan.describe()),
+                    strategy.activations())) {
                 List<float[]> logits = windows.stream().map(w -> allLogits(glm, w)).toList();
                 if (reference == null) {
                     reference = logits;
@@ -107,9 +129,9 @@ final class QuantBenchCommand implements Callable<Integer> {
                 NextTokenQuality quality = NextTokenQuality.of(windows, reference, logits, glm.config().vocabSize());
                 int correct = eval == null ? -1 : eval.correctAnswers(glm, tokenizer);
                 Throughput speed = timing.measure(glm);
-                results[i] = new Result(formats.get(i), plan.describe(), quality, correct,
+                results[i] = new Result(strategy.name(), plan.describe(), quality, correct,
                         eval == null ? 0 : eval.items().size(), speed, glm.residentWeightBytes());
-                System.err.printf("quant-bench: %s done%n", formats.get(i));
+                System.err.printf("quant-bench: %s done%n", strategy.name());
             }
         }
         List<Result> all = List.of(results);

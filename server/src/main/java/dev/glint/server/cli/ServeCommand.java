@@ -1,6 +1,7 @@
 package dev.glint.server.cli;
 
 import dev.glint.engine.quant.QuantizationPlan;
+import dev.glint.kernels.MatrixProducts.Activations;
 import dev.glint.server.http.OpenAiServer;
 import dev.glint.server.http.ServedModel;
 import picocli.CommandLine.Command;
@@ -47,6 +48,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--served-model-name", paramLabel = "NAME", description = "Model id clients use (default: the folder name).")
     String servedModelName;
 
+    @Option(names = "--activations", paramLabel = "TYPE",
+            description = "What quantized weights multiply: int8 (activations quantized per block of 32, integer "
+                    + "products: the fast path, as llama.cpp's quantized formats) or float (every product exact). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    Activations activations = Activations.INT8;
+
     @Mixin
     QuantizeOptions quantize;
 
@@ -54,7 +61,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         QuantizationPlan plan = quantize.plan();
         ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel,
-                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit()), plan,
+                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit(), activations), plan,
                 QuantizationProgressBar.quantizing("quantizing " + plan.describe()));
         OpenAiServer server;
         try {

@@ -11,6 +11,7 @@ import dev.glint.engine.text.chat.ChatTemplate;
 import dev.glint.engine.text.tokenizer.StreamingDecoder;
 import dev.glint.engine.text.tokenizer.Tokenizer;
 import dev.glint.kernels.KvType;
+import dev.glint.kernels.MatrixProducts.Activations;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -33,12 +34,12 @@ public final class ServedModel implements AutoCloseable {
     /**
      * Serving options: context per sequence (default: the model's), parallel sequences, prompt tokens per step,
      * waiting requests; the KV cache's type, its pool in tokens (default: one context) and the memory limit that
-     * weights and pool must fit (default: {@link MemoryPlan#defaultLimit}).
+     * weights and pool must fit (default: {@link MemoryPlan#defaultLimit}); what quantized weights multiply.
      */
     public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting,
-                          KvType kvType, Integer poolTokens, Long memoryLimit) {
+                          KvType kvType, Integer poolTokens, Long memoryLimit, Activations activations) {
         public Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
-            this(name, threads, contextLength, parallel, prefillChunk, maxWaiting, KvType.F32, null, null);
+            this(name, threads, contextLength, parallel, prefillChunk, maxWaiting, KvType.F32, null, null, Activations.INT8);
         }
     }
 
@@ -48,7 +49,7 @@ public final class ServedModel implements AutoCloseable {
         this.plan = MemoryPlan.forCheckpoint(directory, options.kvType(), options.contextLength(), options.poolTokens(),
                 options.memoryLimit() == null ? MemoryPlan.defaultLimit() : options.memoryLimit());
         plan.check();
-        this.model = Glm4Moe.load(directory, options.threads(), quantization, progress);
+        this.model = Glm4Moe.load(directory, options.threads(), quantization, progress, options.activations());
         try {
             this.tokenizer = Tokenizer.load(directory);
             this.template = ChatTemplate.load(directory);
