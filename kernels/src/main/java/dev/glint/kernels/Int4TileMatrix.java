@@ -312,11 +312,17 @@ public final class Int4TileMatrix implements Matrix {
      */
     @Override
     public void matVec(float[] x, float[] out, int from, int to) {
-        if (x.length < cols) {
-            throw new IllegalArgumentException("activations of " + x.length + " values for a matrix of width " + cols);
+        matMul(x, 1, out, from, to);
+    }
+
+    /** The exact path for {@code n} tokens, token after token over each tile (its nibbles stay in cache meanwhile). */
+    @Override
+    public void matMul(float[] x, int n, float[] out, int from, int to) {
+        if (x.length < n * cols) {
+            throw new IllegalArgumentException("activations of " + x.length + " values for " + n + " tokens of width " + cols);
         }
-        float[] blockSums = new float[blocks];
-        for (int b = 0; b < blocks; b++) {
+        float[] blockSums = new float[n * blocks];
+        for (int b = 0; b < n * blocks; b++) {
             FloatVector sum = FloatVector.zero(F32);
             for (int c = b * GROUP; c < (b + 1) * GROUP; c += LANES) {
                 sum = sum.add(FloatVector.fromArray(F32, x, c));
@@ -326,11 +332,13 @@ public final class Int4TileMatrix implements Matrix {
         float[] scratch = new float[TILE_ROWS];
         for (int first = from / TILE_ROWS * TILE_ROWS; first < to; first += TILE_ROWS) {
             boolean whole = first >= from && first + TILE_ROWS <= to;
-            for (int p = 0; p < PARTS; p++) {
-                floatPart(first, p, x, blockSums, whole ? out : scratch, whole ? first : 0);
-            }
-            if (!whole) {
-                copyInRange(scratch, first, from, to, out, 0);
+            for (int t = 0; t < n; t++) {
+                for (int p = 0; p < PARTS; p++) {
+                    floatPart(first, p, x, t, blockSums, whole ? out : scratch, whole ? t * rows + first : 0);
+                }
+                if (!whole) {
+                    copyInRange(scratch, first, from, to, out, t * rows);
+                }
             }
         }
     }
@@ -339,12 +347,12 @@ public final class Int4TileMatrix implements Matrix {
      * {@link #integerPart} with float activations: each 32-bit lane of the widened bytes holds a row of the tile's
      * first half in bits 0–7 and the row 16 further in bits 16–23, each split into its two nibbles.
      */
-    private void floatPart(int first, int p, float[] x, float[] blockSums, float[] dst, int at) {
+    private void floatPart(int first, int p, float[] x, int t, float[] blockSums, float[] dst, int at) {
         long nib = nibbleOffset(first, 0) + (long) p * PART_ROWS;
         long lowPairs = pairOffset(first + p * LANES, 0), highPairs = pairOffset(first + HALF_TILE + p * LANES, 0);
         FloatVector low = FloatVector.zero(F32), high = FloatVector.zero(F32);
-        for (int b = 0, c = 0; b < blocks; b++, c += GROUP, nib += BLOCK_BYTES, lowPairs += 2 * TILE_ROWS,
-                highPairs += 2 * TILE_ROWS) {
+        for (int b = 0, c = t * cols, xb = t * blocks; b < blocks; b++, c += GROUP, xb++, nib += BLOCK_BYTES,
+                lowPairs += 2 * TILE_ROWS, highPairs += 2 * TILE_ROWS) {
             FloatVector lowDot = FloatVector.zero(F32), highDot = FloatVector.zero(F32);
             for (int j = 0; j < COLUMN_PAIRS; j++) {
                 IntVector w = ((ShortVector) ByteVector.fromMemorySegment(BYTES, nibbles, nib + (long) j * TILE_ROWS,
@@ -355,7 +363,7 @@ public final class Int4TileMatrix implements Matrix {
                 highDot = ((FloatVector) w.lanewise(VectorOperators.LSHR, 16).and(0xF).convert(VectorOperators.I2F, 0)).fma(xEven, highDot);
                 highDot = ((FloatVector) w.lanewise(VectorOperators.LSHR, 20).convert(VectorOperators.I2F, 0)).fma(xOdd, highDot);
             }
-            FloatVector sx = FloatVector.broadcast(F32, blockSums[b]);
+            FloatVector sx = FloatVector.broadcast(F32, blockSums[xb]);
             FloatVector lowScales = ((IntVector) ShortVector.fromMemorySegment(Vectors.I16, scales, lowPairs, ByteOrder.LITTLE_ENDIAN)
                     .convertShape(VectorOperators.S2I, I32, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
             FloatVector lowMins = ((IntVector) ShortVector.fromMemorySegment(Vectors.I16, mins, lowPairs, ByteOrder.LITTLE_ENDIAN)

@@ -104,6 +104,20 @@ class Int4TileMatrixKernelTest {
     }
 
     @Test
+    void floatMatMulMatchesScalarTwin() {
+        forEveryShape(48, (w, source, what) -> {
+            for (int n : new int[]{2, 5}) {
+                float[] x = randomFloats(new SplittableRandom(n), n * w.cols());
+                float[] expected = new float[n * w.rows()];
+                float[] actual = new float[n * w.rows()];
+                w.matMulScalar(x, n, expected, 0, w.rows());
+                w.matMul(x, n, actual, 0, w.rows());
+                assertClose(what + " matMul n=" + n, expected, actual, tolerance(w.cols()));
+            }
+        });
+    }
+
+    @Test
     void integerProductsMatchTheirScalarTwin() {
         forEveryShape(43, (w, source, what) -> {
             for (int n : new int[]{1, 3}) {
