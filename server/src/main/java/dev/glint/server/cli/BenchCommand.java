@@ -6,23 +6,33 @@ import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.model.KvLayout;
 import dev.glint.kernels.KvType;
 import dev.glint.kernels.MatrixProducts.Activations;
+import dev.glint.kernels.ReadBandwidth;
 import dev.glint.kernels.Vectors;
+import dev.glint.kernels.WorkerPool;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 
 import static dev.glint.engine.eval.Throughput.mean;
 import static dev.glint.engine.eval.Throughput.spread;
 
-/** Prefill and decode speed, llama-bench style ({@link Throughput}), at each depth of context asked for. */
+/**
+ * Prefill and decode speed, llama-bench style ({@link Throughput}), at each depth of context asked for; for decode, the
+ * bytes it read per second and their fraction of the machine's read bandwidth, probed in the same process.
+ */
 @Command(name = "bench", description = {
         "Measures prefill (pp) and decode (tg) tokens per second on random token ids, at each --depth of context.",
         "A depth is filled with synthetic pseudo-random keys and values in the KV type instead of being prefilled: "
                 + "attention's cost does not depend on the values."})
 final class BenchCommand implements Callable<Integer> {
+    private static final long PROBE_BYTES = 512L << 20;
+    private static final int PROBE_PASSES = 5;
+
     @Mixin
     ModelOptions model;
 
@@ -39,16 +49,17 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--depth must be at least 0, got " + depths);
         }
         KvType type = timing.type();
-        try (Glm4Moe glm = model.load(Activations.INT8)) {
+        try (Glm4Moe glm = model.load(Activations.INT8); WorkerPool probePool = new WorkerPool(model.threads)) {
             Throughput.Test test = timing.test(glm);
             Footprint footprint = Footprint.of(glm.config());
             long weightBytes = glm.residentWeightBytes() * footprint.weightsReadPerToken() / footprint.totalParameters();
             long kvBytesPerToken = KvLayout.of(glm.config(), type).bytesPerToken();
             Throughput.warmUp(glm, type);
-            System.out.printf("threads %d, vector %d bits, %s KV cache: %d bytes per token%n", model.threads,
-                    Vectors.BITS, timing.kvType, kvBytesPerToken);
-            System.out.println("| test | KV pool MiB | t/s | GB/s read (weights + KV) |");
-            System.out.println("|---|---:|---:|---:|");
+            System.out.printf("threads %d, vector %d bits, %s KV cache: %d bytes per token; weights read per token: %.1f MB%n",
+                    model.threads, Vectors.BITS, timing.kvType, kvBytesPerToken, weightBytes / 1e6);
+            System.out.println("| test | KV pool MiB | t/s | GB/s read (weights + KV) | of read bandwidth |");
+            System.out.println("|---|---:|---:|---:|---:|");
+            List<Double> bandwidths = new ArrayList<>();
             for (int depth : depths) {
                 long start = System.nanoTime();
                 Throughput speed = Throughput.measure(glm, type, test, depth, timing.repetitions);
@@ -57,13 +68,22 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 String pool = "%.1f".formatted(speed.poolBytes() / 1048576.0);
                 if (timing.promptTokens > 0) {
-                    System.out.printf("| pp%d @ d%d | %s | %s | |%n", timing.promptTokens, depth, pool, summary(speed.prefill()));
+                    System.out.printf("| pp%d @ d%d | %s | %s | | |%n", timing.promptTokens, depth, pool, summary(speed.prefill()));
                 }
                 if (timing.genTokens > 0) {
+                    // measured right after the run: the machine's bandwidth drifts by tens of percent within minutes
+                    double bandwidth = ReadBandwidth.measure(probePool, PROBE_BYTES, PROBE_PASSES);
+                    bandwidths.add(bandwidth);
                     double bytesRead = weightBytes + (double) depth * kvBytesPerToken;
-                    System.out.printf("| tg%d @ d%d | %s | %s | %.1f |%n", timing.genTokens, depth, pool,
-                            summary(speed.decode()), mean(speed.decode()) * bytesRead / 1e9);
+                    double rate = mean(speed.decode()) * bytesRead;
+                    System.out.printf("| tg%d @ d%d | %s | %s | %.1f | %.0f%% |%n", timing.genTokens, depth, pool,
+                            summary(speed.decode()), rate / 1e9, 100 * rate / bandwidth);
                 }
+            }
+            if (!bandwidths.isEmpty()) {
+                System.out.printf("read bandwidth (%d threads, vector sum over %d MiB, best of %d, after each tg test): %s GB/s%n",
+                        model.threads, PROBE_BYTES >> 20, PROBE_PASSES,
+                        bandwidths.stream().map(b -> "%.1f".formatted(b / 1e9)).collect(Collectors.joining(", ")));
             }
         }
         return 0;

@@ -14,6 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -142,6 +144,22 @@ class GlintCommandLineTest {
         Result badKind = run("logits", "--model", FIXTURE.toString(), "--quantize", "q4", "--quantize-tensors", "routers",
                 "--tokens", FIXTURE.resolve("tokens.json").toString(), "--out", atLoad.toString());
         assertTrue(badKind.exitCode() == 1 && badKind.err().contains("unknown tensor kind \"routers\""), badKind.err());
+    }
+
+    @Test
+    void benchReportsDecodesShareOfTheReadBandwidthItProbed() {
+        Result result = run("bench", "--model", GLM_NANO.toString(), "--threads", "1", "--prompt-tokens", "4",
+                "--gen-tokens", "4", "--repetitions", "1");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("weights read per token: "), result.out());
+        Matcher tg = Pattern.compile("\\| tg4 @ d0 \\| [\\d.]+ \\| ([\\d.]+) ± [\\d.]+ \\| ([\\d.]+) \\| (\\d+)% \\|").matcher(result.out());
+        assertTrue(tg.find(), result.out());
+        Matcher probe = Pattern.compile("read bandwidth \\(1 threads, vector sum over 512 MiB, best of 5, after each tg test\\): ([\\d.]+) GB/s")
+                .matcher(result.out());
+        assertTrue(probe.find(), result.out());
+        double gbPerSecond = Double.parseDouble(tg.group(2)), probed = Double.parseDouble(probe.group(1));
+        assertEquals(100 * gbPerSecond / probed, Integer.parseInt(tg.group(3)), 1 + 100 * 0.05 / probed,
+                "the share is the decode's GB/s over the probe's (both printed rounded to 0.1 GB/s)");
     }
 
     @Test
