@@ -17,16 +17,19 @@ import java.util.Map;
  * {@code layout_version} names those byte layouts; a reader refuses a version it does not know rather than misread it.
  * Version 2 moved q8's block scales out of its weight rows into a tensor of their own, and q4's (scale, min) pairs out
  * of its nibble rows into two BF16 tensors; version 3 stores q4 of groups of 32 in tiles of 32 rows for its integer
- * kernel. A checkpoint of an older version is written again from its BF16 original.
+ * kernel; a version 2 checkpoint without q4 is read as it is. A checkpoint of an older version is written again
+ * from its BF16 original.
  */
 record GlintQuantization(QuantizationPlan plan, String path) implements QuantizationScheme {
     static final String METHOD = "glint";
     static final int LAYOUT_VERSION = 3;
+    /** The version whose q4 layout this Glint reads; version 2's fp8 and q8 are those of version 3. */
+    static final int Q4_CHANGED = 3;
     static final int GROUP_SIZE = 32;
 
     static GlintQuantization parse(ConfigFields fields) {
         int version = fields.integer("layout_version", 0);
-        if (version != LAYOUT_VERSION) {
+        if (version != LAYOUT_VERSION && version != Q4_CHANGED - 1) {
             throw fields.problem("layout_version", (fields.present("layout_version") ? version + " is not supported"
                     : "is missing") + "; this Glint reads glint layout version " + LAYOUT_VERSION
                     + " (run glint quantize on the original checkpoint again)");
@@ -45,6 +48,11 @@ record GlintQuantization(QuantizationPlan plan, String path) implements Quantiza
             } catch (IllegalArgumentException e) {
                 throw new CheckpointException(e.getMessage(), e);
             }
+        }
+        if (version < Q4_CHANGED && formats.containsValue(QuantFormat.Q4)) {
+            throw fields.problem("layout_version", version + " is not supported for q4, whose layout changed in version "
+                    + Q4_CHANGED + "; this Glint reads glint layout version " + LAYOUT_VERSION
+                    + " (run glint quantize on the original checkpoint again)");
         }
         return new GlintQuantization(new QuantizationPlan(formats), fields.path());
     }

@@ -243,6 +243,10 @@ class GlintQuantizationTest {
             assertTrue(version.getMessage().contains("quantization_config.layout_version " + other + " is not supported"),
                     version.getMessage());
         }
+        Path q8 = writeNano(dir.resolve("q8"), QuantFormat.Q8);
+        Path q8Config = q8.resolve("config.json");
+        Files.writeString(q8Config, Files.readString(q8Config).replace("\"layout_version\" : " + current, "\"layout_version\" : 2"));
+        Glm4Moe.load(q8, 1).close(); // version 2's q8 is version 3's
         Files.writeString(config, original.replace("\"experts\" : \"q4\"", "\"experts\" : \"q3\""));
         CheckpointException format = assertThrows(CheckpointException.class, () -> Glm4Moe.load(written, 1).close());
         assertTrue(format.getMessage().contains("modules.experts: unknown quantization format \"q3\""), format.getMessage());
