@@ -5,7 +5,9 @@ import dev.glint.engine.model.KvCache;
 import dev.glint.engine.model.KvPool;
 import dev.glint.kernels.KvType;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -71,6 +73,56 @@ public record Throughput(double[] prefill, double[] decode, long poolBytes) {
                         }
                     });
                     cache.truncate(depth);
+                }
+            }
+            return new Throughput(prefill, decode, pool.bytes());
+        }
+    }
+
+    /**
+     * llama-batched-bench's test: {@code sequences} random prompts of {@code promptTokens} prefilled together in one
+     * step, then {@code genTokens} decode steps in which every sequence adds a token. Returns the aggregate tokens per
+     * second of each timed prefill and decode (all sequences' tokens over the step's time).
+     */
+    public static Throughput measureParallel(Glm4Moe glm, KvType type, int sequences, int promptTokens, int genTokens,
+                                             int repetitions) {
+        if (sequences < 1 || promptTokens < 1 || genTokens < 0 || repetitions < 1) {
+            throw new IllegalArgumentException("sequences, prompt tokens and repetitions must be at least 1 and generated "
+                    + "tokens at least 0, got " + sequences + ", " + promptTokens + ", " + repetitions + " and " + genTokens);
+        }
+        SplittableRandom random = new SplittableRandom(42);
+        int vocab = glm.config().vocabSize();
+        int[][] prompts = new int[sequences][];
+        int[][] decoded = new int[sequences][];
+        for (int s = 0; s < sequences; s++) {
+            prompts[s] = random.ints(promptTokens, 0, vocab).toArray();
+            decoded[s] = random.ints(genTokens, 0, vocab).toArray();
+        }
+        try (KvPool pool = new KvPool(glm.config(), type, sequences * (promptTokens + genTokens))) {
+            double[] prefill = new double[repetitions];
+            double[] decode = new double[genTokens == 0 ? 0 : repetitions];
+            for (int r = 0; r < repetitions; r++) {
+                List<KvCache> caches = new ArrayList<>();
+                try {
+                    List<Glm4Moe.Step> prefillStep = new ArrayList<>();
+                    for (int s = 0; s < sequences; s++) {
+                        caches.add(new KvCache(pool, promptTokens + genTokens));
+                        prefillStep.add(new Glm4Moe.Step(caches.get(s), prompts[s], false));
+                    }
+                    prefill[r] = (double) sequences * promptTokens / seconds(() -> glm.forward(prefillStep));
+                    if (genTokens > 0) {
+                        decode[r] = (double) sequences * genTokens / seconds(() -> {
+                            for (int t = 0; t < genTokens; t++) {
+                                List<Glm4Moe.Step> step = new ArrayList<>();
+                                for (int s = 0; s < sequences; s++) {
+                                    step.add(new Glm4Moe.Step(caches.get(s), new int[]{decoded[s][t]}, false));
+                                }
+                                glm.forward(step);
+                            }
+                        });
+                    }
+                } finally {
+                    caches.forEach(KvCache::close);
                 }
             }
             return new Throughput(prefill, decode, pool.bytes());

@@ -43,8 +43,18 @@ final class BenchCommand implements Callable<Integer> {
             description = "Positions of context already in the cache before each test (default ${DEFAULT-VALUE}).")
     List<Integer> depths = List.of(0);
 
+    @Option(names = "--parallel", paramLabel = "N",
+            description = "Sequences prefilled in one step and then decoded together, llama-batched-bench's -npl: "
+                    + "aggregate tokens/s of all N (default ${DEFAULT-VALUE}: llama-bench's single sequence).")
+    int parallel = 1;
+
     @Override
     public Integer call() {
+        if (parallel < 1 || parallel > 1 && (timing.promptTokens < 1 || !depths.equals(List.of(0)))) {
+            throw new IllegalArgumentException("--parallel must be at least 1, and with more than 1 sequence needs "
+                    + "--prompt-tokens of at least 1 and no --depth, got " + parallel + ", " + timing.promptTokens
+                    + " and " + depths);
+        }
         if (depths.stream().anyMatch(d -> d < 0)) {
             throw new IllegalArgumentException("--depth must be at least 0, got " + depths);
         }
@@ -60,7 +70,25 @@ final class BenchCommand implements Callable<Integer> {
             System.out.println("| test | KV pool MiB | t/s | GB/s read (weights + KV) | of read bandwidth |");
             System.out.println("|---|---:|---:|---:|---:|");
             List<Double> bandwidths = new ArrayList<>();
-            for (int depth : depths) {
+            if (parallel > 1) {
+                Throughput speed = Throughput.measureParallel(glm, type, parallel, timing.promptTokens, timing.genTokens,
+                        timing.repetitions);
+                String pool = "%.1f".formatted(speed.poolBytes() / 1048576.0);
+                System.out.printf("| pp%d x%d | %s | %s | | |%n", timing.promptTokens, parallel, pool, summary(speed.prefill()));
+                if (timing.genTokens > 0) {
+                    double bandwidth = ReadBandwidth.measure(probePool, PROBE_BYTES, PROBE_PASSES);
+                    bandwidths.add(bandwidth);
+                    double bytesPerStep = glm.residentWeightBytes() * Footprint.weightsReadPerStep(glm.config(), parallel)
+                            / footprint.totalParameters();
+                    double rate = mean(speed.decode()) / parallel * bytesPerStep;
+                    System.out.printf("| tg%d x%d | %s | %s | %.1f | %.0f%% |%n", timing.genTokens, parallel, pool,
+                            summary(speed.decode()), rate / 1e9, 100 * rate / bandwidth);
+                    System.out.printf("weights read per step of %d tokens (the union of their experts under uniform "
+                            + "routing): %.1f MB; at the probed bandwidth that allows %.1f tok/s%n", parallel,
+                            bytesPerStep / 1e6, parallel * bandwidth / bytesPerStep);
+                }
+            }
+            for (int depth : parallel > 1 ? List.<Integer>of() : depths) {
                 long start = System.nanoTime();
                 Throughput speed = Throughput.measure(glm, type, test, depth, timing.repetitions);
                 if (depth > 0) {
