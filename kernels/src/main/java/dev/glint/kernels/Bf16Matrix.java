@@ -29,25 +29,78 @@ public record Bf16Matrix(MemorySegment data, int rows, int cols) implements Matr
     @Override
     public void matVec(float[] x, float[] out, int from, int to) {
         for (int r = from; r < to; r++) {
-            out[r] = dotRow(r, x);
+            out[r] = dotRow(r, x, 0);
         }
     }
 
-    private float dotRow(int r, float[] x) {
+    /**
+     * Below this many tokens a batch streams each row from memory once against all of them (decode of several
+     * sequences, whose experts see one to three tokens each); from it on, rows are widened into
+     * {@link Matrix#matMul}'s register tile, which reuses them from cache.
+     */
+    private static final int FEW_TOKENS = 8;
+
+    @Override
+    public void matMul(float[] x, int n, float[] out, int from, int to) {
+        if (n >= FEW_TOKENS) {
+            Matrix.super.matMul(x, n, out, from, to);
+            return;
+        }
+        for (int r = from; r < to; r++) {
+            int t = 0;
+            for (; t + 2 <= n; t += 2) {
+                dotRowTwoTokens(r, x, t * cols, out, t * rows + r);
+            }
+            if (t < n) {
+                out[t * rows + r] = dotRow(r, x, t * cols);
+            }
+        }
+    }
+
+    /** Row {@code r} against the tokens at {@code x[at]} and {@code x[at + cols]}, each widened vector used twice. */
+    private void dotRowTwoTokens(int r, float[] x, int at, float[] out, int o) {
+        long base = 2L * r * cols;
+        int next = at + cols;
+        FloatVector a0 = FloatVector.zero(F32), a1 = FloatVector.zero(F32), b0 = FloatVector.zero(F32), b1 = FloatVector.zero(F32);
+        int i = 0;
+        for (int bound = cols - 2 * LANES; i <= bound; i += 2 * LANES) {
+            FloatVector w0 = Vectors.bf16(data, base + 2L * i), w1 = Vectors.bf16(data, base + 2L * (i + LANES));
+            a0 = w0.fma(FloatVector.fromArray(F32, x, at + i), a0);
+            b0 = w0.fma(FloatVector.fromArray(F32, x, next + i), b0);
+            a1 = w1.fma(FloatVector.fromArray(F32, x, at + i + LANES), a1);
+            b1 = w1.fma(FloatVector.fromArray(F32, x, next + i + LANES), b1);
+        }
+        for (int bound = cols - LANES; i <= bound; i += LANES) {
+            FloatVector w0 = Vectors.bf16(data, base + 2L * i);
+            a0 = w0.fma(FloatVector.fromArray(F32, x, at + i), a0);
+            b0 = w0.fma(FloatVector.fromArray(F32, x, next + i), b0);
+        }
+        float sa = a0.add(a1).reduceLanes(VectorOperators.ADD), sb = b0.add(b1).reduceLanes(VectorOperators.ADD);
+        for (; i < cols; i++) {
+            float w = Vectors.bf16(data.get(BF16, base + 2L * i));
+            sa = Math.fma(w, x[at + i], sa);
+            sb = Math.fma(w, x[next + i], sb);
+        }
+        out[o] = sa;
+        out[o + rows] = sb;
+    }
+
+    /** Row {@code r} against the token at {@code x[at]}. */
+    private float dotRow(int r, float[] x, int at) {
         long base = 2L * r * cols;
         FloatVector acc0 = FloatVector.zero(F32);
         FloatVector acc1 = FloatVector.zero(F32);
         int i = 0;
         for (int bound = cols - 2 * LANES; i <= bound; i += 2 * LANES) {
-            acc0 = Vectors.bf16(data, base + 2L * i).fma(FloatVector.fromArray(F32, x, i), acc0);
-            acc1 = Vectors.bf16(data, base + 2L * (i + LANES)).fma(FloatVector.fromArray(F32, x, i + LANES), acc1);
+            acc0 = Vectors.bf16(data, base + 2L * i).fma(FloatVector.fromArray(F32, x, at + i), acc0);
+            acc1 = Vectors.bf16(data, base + 2L * (i + LANES)).fma(FloatVector.fromArray(F32, x, at + i + LANES), acc1);
         }
         for (int bound = cols - LANES; i <= bound; i += LANES) {
-            acc0 = Vectors.bf16(data, base + 2L * i).fma(FloatVector.fromArray(F32, x, i), acc0);
+            acc0 = Vectors.bf16(data, base + 2L * i).fma(FloatVector.fromArray(F32, x, at + i), acc0);
         }
         float sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
         for (; i < cols; i++) {
-            sum = Math.fma(Vectors.bf16(data.get(BF16, base + 2L * i)), x[i], sum);
+            sum = Math.fma(Vectors.bf16(data.get(BF16, base + 2L * i)), x[at + i], sum);
         }
         return sum;
     }
