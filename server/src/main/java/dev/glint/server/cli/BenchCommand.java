@@ -62,7 +62,9 @@ final class BenchCommand implements Callable<Integer> {
         try (Glm4Moe glm = model.load(Activations.INT8); WorkerPool probePool = new WorkerPool(model.threads)) {
             Throughput.Test test = timing.test(glm);
             Footprint footprint = Footprint.of(glm.config());
-            long weightBytes = glm.residentWeightBytes() * footprint.weightsReadPerToken() / footprint.totalParameters();
+            // in double: resident bytes times parameters passes a long at GLM-4.5-Air's sizes
+            double bytesPerParameter = (double) glm.residentWeightBytes() / footprint.totalParameters();
+            double weightBytes = bytesPerParameter * footprint.weightsReadPerToken();
             long kvBytesPerToken = KvLayout.of(glm.config(), type).bytesPerToken();
             Throughput.warmUp(glm, type);
             System.out.printf("threads %d, vector %d bits, %s KV cache: %d bytes per token; weights read per token: %.1f MB%n",
@@ -78,8 +80,7 @@ final class BenchCommand implements Callable<Integer> {
                 if (timing.genTokens > 0) {
                     double bandwidth = ReadBandwidth.measure(probePool, PROBE_BYTES, PROBE_PASSES);
                     bandwidths.add(bandwidth);
-                    double bytesPerStep = glm.residentWeightBytes() * Footprint.weightsReadPerStep(glm.config(), parallel)
-                            / footprint.totalParameters();
+                    double bytesPerStep = bytesPerParameter * Footprint.weightsReadPerStep(glm.config(), parallel);
                     double rate = mean(speed.decode()) / parallel * bytesPerStep;
                     System.out.printf("| tg%d x%d | %s | %s | %.1f | %.0f%% |%n", timing.genTokens, parallel, pool,
                             summary(speed.decode()), rate / 1e9, 100 * rate / bandwidth);
