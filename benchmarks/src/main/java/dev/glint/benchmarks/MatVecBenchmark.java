@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
         "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
 public class MatVecBenchmark {
 
-    @Param({"bf16", "f16", "fp8-channel", "fp8-block128", "int8", "int4-g32", "int4-g128", "q4-tiles-float", "q4-tiles-int8"})
+    @Param({"bf16", "f16", "fp8-channel", "fp8-block128", "int8", "int4-g32", "int4-g128", "q4-tiles-float", "q4-tiles-int8", "q4-tiles-int8-scalar"})
     String format;
 
     @Param({"2048"})
@@ -156,7 +156,7 @@ public class MatVecBenchmark {
                     }
                 });
             }
-            case "q4-tiles-float", "q4-tiles-int8" -> {
+            case "q4-tiles-float", "q4-tiles-int8", "q4-tiles-int8-scalar" -> {
                 // Glint's q4 as its checkpoints store it, multiplied by float activations (the exact path) or by int8 ones
                 bytesPerMatrix = Int4TileMatrix.nibbleBytes(rows, cols) + 2 * Int4TileMatrix.pairBytes(rows, cols);
                 yield Int4TileMatrix.pack(arena, rows, cols, (r, q, scales, mins) -> {
@@ -204,11 +204,16 @@ public class MatVecBenchmark {
         Matrix w = weights[next];
         next = (next + 1) % matrices;
         long cpu = OS.getProcessCpuTime();
-        if (format.equals("q4-tiles-int8")) {
+        if (format.startsWith("q4-tiles-int8")) {
             // quantizing the input is part of every product on this path
             Int8Activations q = Int8Activations.quantize(x, 1, cols);
-            pool.forRange(rows / Int4TileMatrix.TILE_ROWS, 2, (from, to) -> ((Int4TileMatrix) w).matMul(q, out,
-                    from * Int4TileMatrix.TILE_ROWS, to * Int4TileMatrix.TILE_ROWS));
+            Int4TileMatrix tiles = (Int4TileMatrix) w;
+            int tile = Int4TileMatrix.TILE_ROWS;
+            if (format.endsWith("scalar")) {
+                pool.forRange(rows / tile, 2, (from, to) -> tiles.matMulScalar(q, out, from * tile, to * tile));
+            } else {
+                pool.forRange(rows / tile, 2, (from, to) -> tiles.matMul(q, out, from * tile, to * tile));
+            }
         } else {
             pool.forRange(rows, 64, (from, to) -> w.matVec(x, out, from, to));
         }
