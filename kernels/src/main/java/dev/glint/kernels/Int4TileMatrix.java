@@ -67,7 +67,6 @@ public final class Int4TileMatrix implements Matrix {
     private final int rows;
     private final int cols;
     private final int blocks;
-    private final int tiles;
 
     private Int4TileMatrix(MemorySegment nibbles, MemorySegment scales, MemorySegment mins, int rows, int cols) {
         checkShape(rows, cols);
@@ -83,7 +82,6 @@ public final class Int4TileMatrix implements Matrix {
         this.rows = rows;
         this.cols = cols;
         this.blocks = cols / GROUP;
-        this.tiles = tiles(rows);
     }
 
     private static void checkShape(int rows, int cols) {
