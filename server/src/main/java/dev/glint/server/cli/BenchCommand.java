@@ -75,38 +75,21 @@ final class BenchCommand implements Callable<Integer> {
             if (parallel > 1) {
                 Throughput speed = Throughput.measureParallel(glm, type, parallel, timing.promptTokens, timing.genTokens,
                         timing.repetitions);
-                String pool = "%.1f".formatted(speed.poolBytes() / 1048576.0);
-                System.out.printf("| pp%d x%d | %s | %s | | |%n", timing.promptTokens, parallel, pool, summary(speed.prefill()));
+                double bytesPerStep = bytesPerParameter * Footprint.weightsReadPerStep(glm.config(), parallel);
+                printRows(" x" + parallel, speed, bytesPerStep, parallel, probePool, bandwidths);
                 if (timing.genTokens > 0) {
-                    double bandwidth = ReadBandwidth.measure(probePool, PROBE_BYTES, PROBE_PASSES);
-                    bandwidths.add(bandwidth);
-                    double bytesPerStep = bytesPerParameter * Footprint.weightsReadPerStep(glm.config(), parallel);
-                    double rate = mean(speed.decode()) / parallel * bytesPerStep;
-                    System.out.printf("| tg%d x%d | %s | %s | %.1f | %.0f%% |%n", timing.genTokens, parallel, pool,
-                            summary(speed.decode()), rate / 1e9, 100 * rate / bandwidth);
                     System.out.printf("weights read per step of %d tokens (the union of their experts under uniform "
                             + "routing): %.1f MB; at the probed bandwidth that allows %.1f tok/s%n", parallel,
-                            bytesPerStep / 1e6, parallel * bandwidth / bytesPerStep);
+                            bytesPerStep / 1e6, parallel * bandwidths.getLast() / bytesPerStep);
                 }
-            }
-            for (int depth : parallel > 1 ? List.<Integer>of() : depths) {
-                long start = System.nanoTime();
-                Throughput speed = Throughput.measure(glm, type, test, depth, timing.repetitions);
-                if (depth > 0) {
-                    System.err.printf("d%d: filled and measured in %.1f s%n", depth, (System.nanoTime() - start) / 1e9);
-                }
-                String pool = "%.1f".formatted(speed.poolBytes() / 1048576.0);
-                if (timing.promptTokens > 0) {
-                    System.out.printf("| pp%d @ d%d | %s | %s | | |%n", timing.promptTokens, depth, pool, summary(speed.prefill()));
-                }
-                if (timing.genTokens > 0) {
-                    // measured right after the run: the machine's bandwidth drifts by tens of percent within minutes
-                    double bandwidth = ReadBandwidth.measure(probePool, PROBE_BYTES, PROBE_PASSES);
-                    bandwidths.add(bandwidth);
-                    double bytesRead = weightBytes + (double) depth * kvBytesPerToken;
-                    double rate = mean(speed.decode()) * bytesRead;
-                    System.out.printf("| tg%d @ d%d | %s | %s | %.1f | %.0f%% |%n", timing.genTokens, depth, pool,
-                            summary(speed.decode()), rate / 1e9, 100 * rate / bandwidth);
+            } else {
+                for (int depth : depths) {
+                    long start = System.nanoTime();
+                    Throughput speed = Throughput.measure(glm, type, test, depth, timing.repetitions);
+                    if (depth > 0) {
+                        System.err.printf("d%d: filled and measured in %.1f s%n", depth, (System.nanoTime() - start) / 1e9);
+                    }
+                    printRows(" @ d" + depth, speed, weightBytes + (double) depth * kvBytesPerToken, 1, probePool, bandwidths);
                 }
             }
             if (!bandwidths.isEmpty()) {
@@ -116,6 +99,26 @@ final class BenchCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The pp and tg rows of one measured test, {@code where} naming it; a decode step of {@code tokensPerStep} tokens
+     * reads {@code bytesPerStep}, set against the bandwidth probed right after the test (the machine's drifts by tens of
+     * percent within minutes), which is added to {@code bandwidths}.
+     */
+    private void printRows(String where, Throughput speed, double bytesPerStep, int tokensPerStep, WorkerPool probePool,
+                           List<Double> bandwidths) {
+        String pool = "%.1f".formatted(speed.poolBytes() / 1048576.0);
+        if (timing.promptTokens > 0) {
+            System.out.printf("| pp%d%s | %s | %s | | |%n", timing.promptTokens, where, pool, summary(speed.prefill()));
+        }
+        if (timing.genTokens > 0) {
+            double bandwidth = ReadBandwidth.measure(probePool, PROBE_BYTES, PROBE_PASSES);
+            bandwidths.add(bandwidth);
+            double rate = mean(speed.decode()) / tokensPerStep * bytesPerStep;
+            System.out.printf("| tg%d%s | %s | %s | %.1f | %.0f%% |%n", timing.genTokens, where, pool,
+                    summary(speed.decode()), rate / 1e9, 100 * rate / bandwidth);
+        }
     }
 
     private static String summary(double[] values) {
