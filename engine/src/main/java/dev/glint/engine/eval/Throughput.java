@@ -98,7 +98,9 @@ public record Throughput(double[] prefill, double[] decode, long poolBytes) {
             prompts[s] = random.ints(promptTokens, 0, vocab).toArray();
             decoded[s] = random.ints(genTokens, 0, vocab).toArray();
         }
-        try (KvPool pool = new KvPool(glm.config(), type, sequences * (promptTokens + genTokens))) {
+        // each sequence holds whole blocks of the pool
+        int blocksPerSequence = (promptTokens + genTokens + KvPool.BLOCK_TOKENS - 1) / KvPool.BLOCK_TOKENS;
+        try (KvPool pool = new KvPool(glm.config(), type, sequences * blocksPerSequence * KvPool.BLOCK_TOKENS)) {
             double[] prefill = new double[repetitions];
             double[] decode = new double[genTokens == 0 ? 0 : repetitions];
             for (int r = 0; r < repetitions; r++) {

@@ -163,6 +163,18 @@ class GlintCommandLineTest {
     }
 
     @Test
+    void benchParallelDecodesSequencesTogetherInPoolBlocksOfTheirOwn() {
+        // 3 sequences of 4 + 4 tokens: each needs a whole 16-token block of the pool, not 8 positions
+        Result result = run("bench", "--model", GLM_NANO.toString(), "--threads", "1", "--prompt-tokens", "4",
+                "--gen-tokens", "4", "--repetitions", "1", "--parallel", "3");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(Pattern.compile("\\| pp4 x3 \\| [\\d.]+ \\| [\\d.]+ ± [\\d.]+ \\|").matcher(result.out()).find(), result.out());
+        assertTrue(Pattern.compile("\\| tg4 x3 \\| [\\d.]+ \\| [\\d.]+ ± [\\d.]+ \\| [\\d.]+ \\| \\d+% \\|").matcher(result.out()).find(),
+                result.out());
+        assertTrue(result.out().contains("weights read per step of 3 tokens"), result.out());
+    }
+
+    @Test
     void quantBenchWritesItsTableJsonCsvAndChart(@TempDir Path dir) throws IOException {
         Result result = run("quant-bench", "--model", GLM_NANO.toString(), "--formats", "bf16,q8", "--text",
                 "../models/quant-bench.txt", "--text-tokens", "64", "--eval-items", "3", "--prompt-tokens", "4",
