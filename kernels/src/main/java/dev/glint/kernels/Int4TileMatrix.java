@@ -91,7 +91,8 @@ public final class Int4TileMatrix implements Matrix {
         }
     }
 
-    private static int tiles(int rows) {
+    /** Tiles of {@value #TILE_ROWS} rows that hold {@code rows} rows, the last one padded. */
+    public static int tiles(int rows) {
         return (rows + TILE_ROWS - 1) / TILE_ROWS;
     }
 

@@ -84,10 +84,6 @@ public final class Glm4Moe implements AutoCloseable {
         }
     }
 
-    public Activations activations() {
-        return activations;
-    }
-
     public Glm4MoeConfig config() {
         return config;
     }

@@ -45,7 +45,7 @@ final class Q4Rows {
         };
         if (groupSize == Int4TileMatrix.GROUP) {
             Int4TileMatrix matrix = Int4TileMatrix.pack(arena, rows, cols, rowSource);
-            long tiles = tiles(rows);
+            long tiles = Int4TileMatrix.tiles(rows);
             return new Quantized(matrix, List.of(
                     new Quantized.Part(NIBBLES, DType.U8, new long[]{tiles, matrix.nibbles().byteSize() / tiles}, matrix.nibbles()),
                     new Quantized.Part(SCALES, DType.BF16, new long[]{tiles, matrix.scales().byteSize() / 2 / tiles}, matrix.scales()),
@@ -86,10 +86,6 @@ final class Q4Rows {
         return truncated == bits ? v : Float.intBitsToFloat(truncated + 0x1_0000);
     }
 
-    private static int tiles(int rows) {
-        return (rows + Int4TileMatrix.TILE_ROWS - 1) / Int4TileMatrix.TILE_ROWS;
-    }
-
     /** Reads {@code X.weight_q4} in place. */
     static Matrix read(Module m) {
         int groupSize = groupSize(m.cols());
@@ -107,7 +103,7 @@ final class Q4Rows {
     }
 
     private static Matrix readTiles(Module m) {
-        int rows = m.rows(), cols = m.cols(), tiles = tiles(rows);
+        int rows = m.rows(), cols = m.cols(), tiles = Int4TileMatrix.tiles(rows);
         Tensor nibbles = Tensors.requireDType(m.require(NIBBLES, "the packed 4-bit weights", tiles,
                 Int4TileMatrix.nibbleBytes(rows, cols) / tiles), "packed 4-bit weights", DType.U8);
         long pairsPerTile = Int4TileMatrix.pairBytes(rows, cols) / 2 / tiles;
