@@ -18,8 +18,8 @@ import static dev.glint.kernels.Vectors.LANES;
  */
 public record Int8Activations(int n, int cols, byte[] q, float[] scales, float[] sums) {
     public static final int BLOCK = 32;
-    /** The byte lanes that a float vector narrows into, where a byte vector has more (at 128 bits). */
     private static final FloatVector HALF = FloatVector.broadcast(F32, 0.5f);
+    /** The byte lanes that a float vector narrows into, where a byte vector has more (at 128 bits). */
     private static final VectorMask<Byte> FLOAT_LANES = Vectors.I8.indexInRange(0, LANES);
 
     public Int8Activations {
