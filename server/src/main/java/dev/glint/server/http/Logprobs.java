@@ -36,7 +36,7 @@ final class Logprobs {
     }
 
     private ObjectNode chatJson() {
-        ObjectNode node = Responses.JSON.createObjectNode();
+        ObjectNode node = Exchange.JSON.createObjectNode();
         ArrayNode content = node.putArray("content");
         for (TokenLogprobs token : pending) {
             ObjectNode entry = entry(token.token(), token.logprob());
@@ -51,7 +51,7 @@ final class Logprobs {
 
     private ObjectNode entry(int id, float logprob) {
         byte[] bytes = tokenizer.bytes(id);
-        ObjectNode entry = Responses.JSON.createObjectNode();
+        ObjectNode entry = Exchange.JSON.createObjectNode();
         entry.put("token", new String(bytes, StandardCharsets.UTF_8));
         entry.put("logprob", logprob);
         ArrayNode array = entry.putArray("bytes");
@@ -62,7 +62,7 @@ final class Logprobs {
     }
 
     private ObjectNode completionJson() {
-        ObjectNode node = Responses.JSON.createObjectNode();
+        ObjectNode node = Exchange.JSON.createObjectNode();
         ArrayNode tokens = node.putArray("tokens");
         ArrayNode logprobs = node.putArray("token_logprobs");
         ArrayNode tops = node.putArray("top_logprobs");

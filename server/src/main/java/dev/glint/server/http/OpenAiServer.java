@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -40,7 +41,7 @@ public final class OpenAiServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast(new HttpServerCodec())
                                 .addLast(new HttpServerKeepAliveHandler())
-                                .addLast(new OpenAiSizedAggregator())
+                                .addLast(new SizedAggregator(handler))
                                 .addLast(handler);
                     }
                 });
@@ -69,10 +70,13 @@ public final class OpenAiServer implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** Refuses an oversized body with an OpenAI-shaped 413 instead of Netty's bare one. */
-    private static final class OpenAiSizedAggregator extends HttpObjectAggregator {
-        OpenAiSizedAggregator() {
+    /** Refuses an oversized body with a 413 in the protocol's shape instead of Netty's bare one. */
+    private static final class SizedAggregator extends HttpObjectAggregator {
+        private final RequestHandler handler;
+
+        SizedAggregator(RequestHandler handler) {
             super(MAX_BODY_BYTES);
+            this.handler = handler;
         }
 
         /**
@@ -81,8 +85,10 @@ public final class OpenAiServer implements AutoCloseable {
          */
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            Responses.error(ctx, new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error", null,
-                    "the request body exceeds " + MAX_BODY_BYTES + " bytes"), true);
+            ApiException tooLarge = new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "invalid_request_error",
+                    null, "the request body exceeds " + MAX_BODY_BYTES + " bytes");
+            String uri = oversized instanceof HttpRequest request ? request.uri() : "/";
+            new Exchange(ctx, true).json(tooLarge.status(), handler.errorBody(uri, tooLarge));
         }
     }
 }

@@ -19,9 +19,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.List;
 
 /**
- * Routes the OpenAI-compatible API. Every failure of a request becomes an OpenAI-shaped error on that request alone;
+ * Routes requests: each wire protocol's paths to its adapter, and the server's own routes (models, metrics, health,
+ * tokenize). Every failure of a request becomes an error in its protocol's shape, on that request alone;
  * nothing here touches model state, which only the scheduler's engine thread does.
  */
 @ChannelHandler.Sharable
@@ -29,12 +31,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final ServedModel served;
     private final byte[] apiKey;
     private final Metrics metrics;
+    private final List<WireProtocol> protocols;
     private volatile boolean draining;
 
     RequestHandler(ServedModel served, String apiKey, Metrics metrics) {
         this.served = served;
         this.apiKey = apiKey == null ? null : apiKey.getBytes(StandardCharsets.UTF_8);
         this.metrics = metrics;
+        this.protocols = List.of(new OpenAiChat(served, metrics), new OpenAiCompletions(served, metrics));
     }
 
     void drain() {
@@ -43,46 +47,51 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        Exchange exchange = new Exchange(ctx, HttpUtil.isKeepAlive(request));
         String path = new QueryStringDecoder(request.uri()).path();
         try {
-            route(ctx, request, path, keepAlive);
+            route(exchange, request, path);
         } catch (ApiException e) {
-            Responses.error(ctx, e, keepAlive);
+            exchange.json(e.status(), errorBody(path, e));
         } catch (RuntimeException e) {
-            Responses.error(ctx, new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", null,
-                    "internal error: " + e), keepAlive);
+            ApiException internal = new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", null,
+                    "internal error: " + e);
+            exchange.json(internal.status(), errorBody(path, internal));
         }
     }
 
-    private void route(ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive) {
+    /** An error in the shape of the protocol that serves {@code uri}, OpenAI's for every other path. */
+    ObjectNode errorBody(String uri, ApiException error) {
+        String path = new QueryStringDecoder(uri).path();
+        return protocols.stream().filter(p -> p.answers(path)).findFirst()
+                .map(p -> p.errorBody(error)).orElseGet(() -> OpenAiRenderer.errorBody(error));
+    }
+
+    private void route(Exchange exchange, FullHttpRequest request, String path) {
         HttpMethod method = request.method();
         if (path.equals("/health") || path.equals("/v1/health")) {
             HttpResponseStatus status = draining ? HttpResponseStatus.SERVICE_UNAVAILABLE : HttpResponseStatus.OK;
-            Responses.json(ctx, status, Responses.JSON.createObjectNode().put("status", draining ? "draining" : "ok"), keepAlive);
+            exchange.json(status, Exchange.JSON.createObjectNode().put("status", draining ? "draining" : "ok"));
             return;
         }
         authorize(request);
+        for (WireProtocol protocol : protocols) {
+            if (protocol.answers(path)) {
+                requireMethod(method, HttpMethod.POST);
+                refuseWhileDraining();
+                metrics.requestStarted();
+                protocol.serve(path, exchange, body(request));
+                return;
+            }
+        }
         switch (path) {
             case "/v1/models", "/models" -> {
                 requireMethod(method, HttpMethod.GET);
-                Responses.json(ctx, HttpResponseStatus.OK, models(), keepAlive);
+                exchange.json(HttpResponseStatus.OK, models());
             }
             case "/metrics" -> {
                 requireMethod(method, HttpMethod.GET);
-                Responses.text(ctx, HttpResponseStatus.OK, "text/plain; version=0.0.4", metrics.render(served), keepAlive);
-            }
-            case "/v1/chat/completions", "/chat/completions" -> {
-                requireMethod(method, HttpMethod.POST);
-                refuseWhileDraining();
-                metrics.requestStarted();
-                Completion.chat(served, metrics, ctx, keepAlive, body(request));
-            }
-            case "/v1/completions", "/completions" -> {
-                requireMethod(method, HttpMethod.POST);
-                refuseWhileDraining();
-                metrics.requestStarted();
-                Completion.text(served, metrics, ctx, keepAlive, body(request));
+                exchange.text(HttpResponseStatus.OK, "text/plain; version=0.0.4", metrics.render(served));
             }
             case "/tokenize" -> {
                 requireMethod(method, HttpMethod.POST);
@@ -91,13 +100,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 if (text == null) {
                     throw ApiException.badRequest("content", "'content' (the text to tokenize) is required");
                 }
-                ArrayNode tokens = Responses.JSON.createObjectNode().putArray("tokens");
+                ArrayNode tokens = Exchange.JSON.createObjectNode().putArray("tokens");
                 for (int id : served.tokenizer().encode(text)) {
                     tokens.add(id);
                 }
-                ObjectNode response = Responses.JSON.createObjectNode();
+                ObjectNode response = Exchange.JSON.createObjectNode();
                 response.set("tokens", tokens);
-                Responses.json(ctx, HttpResponseStatus.OK, response, keepAlive);
+                exchange.json(HttpResponseStatus.OK, response);
             }
             case "/detokenize" -> {
                 requireMethod(method, HttpMethod.POST);
@@ -113,8 +122,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     }
                     ids[i] = id.intValue();
                 }
-                Responses.json(ctx, HttpResponseStatus.OK,
-                        Responses.JSON.createObjectNode().put("content", served.tokenizer().decode(ids, false)), keepAlive);
+                exchange.json(HttpResponseStatus.OK,
+                        Exchange.JSON.createObjectNode().put("content", served.tokenizer().decode(ids, false)));
             }
             default -> throw new ApiException(HttpResponseStatus.NOT_FOUND, "not_found_error", null,
                     "no route for " + method + " " + path);
@@ -152,7 +161,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private JsonNode body(FullHttpRequest request) {
         JsonNode body;
         try (InputStream in = new ByteBufInputStream(request.content().duplicate())) {
-            body = Responses.JSON.readTree(in);
+            body = Exchange.JSON.readTree(in);
         } catch (JsonProcessingException e) {
             throw ApiException.badRequest(null, "the request body is not valid JSON (UTF-8): " + e.getOriginalMessage()
                     + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
@@ -171,7 +180,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private ObjectNode models() {
-        ObjectNode list = Responses.JSON.createObjectNode().put("object", "list");
+        ObjectNode list = Exchange.JSON.createObjectNode().put("object", "list");
         ObjectNode model = list.putArray("data").addObject();
         model.put("id", served.name());
         model.put("object", "model");

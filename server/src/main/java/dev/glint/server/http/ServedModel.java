@@ -123,14 +123,17 @@ public final class ServedModel implements AutoCloseable {
         return tokenizer.streamingDecoder(false);
     }
 
-    /** max_tokens as asked, or all the room the context leaves; refused when the prompt leaves none. */
-    int maxTokens(Integer requested, int promptTokens) {
+    /**
+     * max_tokens as asked, or all the room the context leaves; refused when the prompt leaves none. A request that
+     * asks for more than the room is refused, or with {@code clamp} cut to the room (it then ends with a length stop).
+     */
+    int maxTokens(Integer requested, int promptTokens, boolean clamp) {
         int room = scheduler.contextLength() - promptTokens;
-        if (requested == null) {
-            if (room < 1) {
-                throw ApiException.badRequest("messages", "the prompt has " + promptTokens
-                        + " tokens, which leaves no room in the context of " + scheduler.contextLength());
-            }
+        if (room < 1) {
+            throw ApiException.badRequest("messages", "the prompt has " + promptTokens
+                    + " tokens, which leaves no room in the context of " + scheduler.contextLength());
+        }
+        if (requested == null || clamp && requested > room) {
             return room;
         }
         if (requested > room) {

@@ -2,7 +2,6 @@ package dev.glint.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -19,19 +18,29 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
-/** Writes JSON responses, OpenAI-shaped errors and server-sent events to a connection. */
-final class Responses {
+/**
+ * One request's way back to its client: a whole JSON response, or a stream of server-sent events. The protocol
+ * adapters write through this and know nothing of Netty; writes may come from the event loop or the engine thread.
+ */
+final class Exchange {
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private Responses() {
+    private final ChannelHandlerContext ctx;
+    private final boolean keepAlive;
+
+    Exchange(ChannelHandlerContext ctx, boolean keepAlive) {
+        this.ctx = ctx;
+        this.keepAlive = keepAlive;
     }
 
-    static void json(ChannelHandlerContext ctx, HttpResponseStatus status, JsonNode body, boolean keepAlive) {
-        text(ctx, status, "application/json", body.toString(), keepAlive);
+    void json(HttpResponseStatus status, JsonNode body) {
+        text(status, "application/json", body.toString());
     }
 
-    static void text(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, String body, boolean keepAlive) {
+    void text(HttpResponseStatus status, String contentType, String body) {
         ByteBuf content = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType + "; charset=utf-8");
@@ -42,24 +51,6 @@ final class Responses {
         if (status == HttpResponseStatus.UNAUTHORIZED) {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
         }
-        finish(ctx, response, keepAlive);
-    }
-
-    static void error(ChannelHandlerContext ctx, ApiException e, boolean keepAlive) {
-        json(ctx, e.status(), errorBody(e), keepAlive);
-    }
-
-    static ObjectNode errorBody(ApiException e) {
-        ObjectNode body = JSON.createObjectNode();
-        ObjectNode error = body.putObject("error");
-        error.put("message", e.getMessage());
-        error.put("type", e.type());
-        error.put("param", e.param());
-        error.put("code", e.status().code());
-        return body;
-    }
-
-    private static void finish(ChannelHandlerContext ctx, HttpResponse response, boolean keepAlive) {
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             ctx.writeAndFlush(response);
@@ -69,7 +60,7 @@ final class Responses {
         }
     }
 
-    static void startEvents(ChannelHandlerContext ctx) {
+    void startEvents() {
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
@@ -77,15 +68,40 @@ final class Responses {
         ctx.writeAndFlush(response);
     }
 
-    static void event(ChannelHandlerContext ctx, String data) {
-        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer("data: " + data + "\n\n", StandardCharsets.UTF_8)));
+    /** An event with only data, as OpenAI streams them. */
+    void event(String data) {
+        write("data: " + data + "\n\n");
     }
 
-    static void endEvents(ChannelHandlerContext ctx, boolean keepAlive) {
-        event(ctx, "[DONE]");
+    /** A named event, as Anthropic and the Responses API stream them. */
+    void event(String name, String data) {
+        write("event: " + name + "\ndata: " + data + "\n\n");
+    }
+
+    private void write(String text) {
+        ctx.writeAndFlush(new DefaultHttpContent(Unpooled.copiedBuffer(text, StandardCharsets.UTF_8)));
+    }
+
+    /** Ends a stream; a stream that ended in an error also closes the connection. */
+    void endEvents(boolean failed) {
         var last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        if (!keepAlive) {
+        if (!keepAlive || failed) {
             last.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    boolean isOpen() {
+        return ctx.channel().isActive();
+    }
+
+    void onClose(Runnable action) {
+        ctx.channel().closeFuture().addListener(closed -> action.run());
+    }
+
+    /** Runs {@code action} on the connection's event loop every {@code seconds} until cancelled or closed. */
+    ScheduledFuture<?> every(int seconds, Runnable action) {
+        ScheduledFuture<?> task = ctx.executor().scheduleAtFixedRate(action, seconds, seconds, TimeUnit.SECONDS);
+        onClose(() -> task.cancel(false));
+        return task;
     }
 }

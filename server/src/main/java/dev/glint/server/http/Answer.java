@@ -1,0 +1,81 @@
+package dev.glint.server.http;
+
+import dev.glint.engine.scheduler.TokenLogprobs;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** One choice's answer so far: what its events added up to, then how it ended. */
+final class Answer {
+    /** Why a choice ended, in the terms every protocol maps from. */
+    enum Finish {
+        /** The model ended its turn (an end-of-sequence id). */
+        END_TURN,
+        /** A stop string of the request matched; {@link #stopSequence()} says which. */
+        STOP_SEQUENCE,
+        /** max_tokens, or the context, ran out. */
+        LENGTH,
+        /** The model called tools and waits for their results. */
+        TOOL_CALLS
+    }
+
+    final int index;
+    final StringBuilder text = new StringBuilder();
+    final List<AnswerEvent.ToolCallMade> toolCalls = new ArrayList<>();
+    private final List<TokenLogprobs> pendingLogprobs = new ArrayList<>();
+    private StringBuilder reasoning;
+    private Finish finish;
+    private String stopSequence;
+    private int generatedTokens;
+
+    Answer(int index) {
+        this.index = index;
+    }
+
+    void record(AnswerEvent event) {
+        switch (event) {
+            case AnswerEvent.Text(String piece) -> text.append(piece);
+            case AnswerEvent.Reasoning(String piece) -> {
+                if (reasoning == null) {
+                    reasoning = new StringBuilder();
+                }
+                reasoning.append(piece);
+            }
+            case AnswerEvent.ToolCallMade call -> toolCalls.add(call);
+        }
+    }
+
+    void finished(Finish finish, String stopSequence, int generatedTokens) {
+        this.finish = toolCalls.isEmpty() ? finish : Finish.TOOL_CALLS;
+        this.stopSequence = stopSequence;
+        this.generatedTokens = generatedTokens;
+    }
+
+    void addLogprobs(TokenLogprobs token) {
+        pendingLogprobs.add(token);
+    }
+
+    /** The log-probabilities of tokens not yet rendered, which the caller now owns. */
+    List<TokenLogprobs> takeLogprobs() {
+        List<TokenLogprobs> taken = List.copyOf(pendingLogprobs);
+        pendingLogprobs.clear();
+        return taken;
+    }
+
+    /** The reasoning, or null when the answer had no think block content. */
+    String reasoning() {
+        return reasoning == null ? null : reasoning.toString();
+    }
+
+    Finish finish() {
+        return finish;
+    }
+
+    String stopSequence() {
+        return stopSequence;
+    }
+
+    int generatedTokens() {
+        return generatedTokens;
+    }
+}

@@ -1,0 +1,257 @@
+package dev.glint.server.http;
+
+import dev.glint.engine.sampling.SamplingParams;
+import dev.glint.engine.scheduler.GenerationRequest;
+import dev.glint.engine.scheduler.QueueFullException;
+import dev.glint.engine.scheduler.Scheduler;
+import dev.glint.engine.scheduler.TokenLogprobs;
+import dev.glint.engine.scheduler.TokenSink;
+import dev.glint.engine.text.output.GlmOutputParser;
+import dev.glint.engine.text.output.OutputEvent;
+import dev.glint.engine.text.output.StopMatcher;
+import dev.glint.engine.text.tokenizer.StreamingDecoder;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Runs one {@link GenerationJob} whatever protocol it came in: its {@code n} sequences go to the scheduler, each
+ * sequence's tokens become text and then answer events (through GLM's output parser for chat, stop strings only for
+ * raw text), and the protocol's {@link AnswerRenderer} shapes them.
+ */
+final class Generation {
+    private final ServedModel served;
+    private final Metrics metrics;
+    private final GenerationJob job;
+    private final AnswerRenderer renderer;
+    private final long arrived = System.nanoTime();
+    private final List<Choice> choices = new ArrayList<>();
+    private final List<Scheduler.Ticket> tickets = new ArrayList<>();
+    private int finished;
+    private boolean failed;
+
+    private Generation(ServedModel served, Metrics metrics, GenerationJob job, AnswerRenderer renderer) {
+        this.served = served;
+        this.metrics = metrics;
+        this.job = job;
+        this.renderer = renderer;
+    }
+
+    /**
+     * Submits every choice first, so a refusal is still a plain error response (thrown as an {@link ApiException});
+     * only then does a stream open. This runs on the connection's event loop, so its writes precede the engine
+     * thread's, which Netty queues behind them.
+     */
+    static void start(ServedModel served, Metrics metrics, Exchange exchange, GenerationJob job, AnswerRenderer renderer) {
+        new Generation(served, metrics, job, renderer).start(exchange);
+    }
+
+    private void start(Exchange exchange) {
+        GenerationParams params = job.params();
+        int maxTokens = served.maxTokens(params.maxTokens(), job.promptIds().length, job.clampMaxTokens());
+        for (int i = 0; i < params.n(); i++) {
+            choices.add(new Choice(i, exchange));
+        }
+        List<List<AnswerEvent>> openings = choices.stream().map(choice -> choice.events(choice.output.feed(job.forced()))).toList();
+        try {
+            for (Choice choice : choices) {
+                SamplingParams sampling = params.sampling();
+                SamplingParams seeded = new SamplingParams(sampling.temperature(), sampling.topK(), sampling.topP(),
+                        sampling.minP(), sampling.seed() + choice.answer.index, sampling.presencePenalty(),
+                        sampling.frequencyPenalty(), sampling.repetitionPenalty());
+                tickets.add(served.scheduler().submit(
+                        new GenerationRequest(job.promptIds(), maxTokens, seeded, served.stopIds(), params.logprobs()), choice));
+            }
+        } catch (RuntimeException e) {
+            tickets.forEach(Scheduler.Ticket::cancel);
+            throw refusal(e);
+        }
+        exchange.onClose(() -> tickets.forEach(Scheduler.Ticket::cancel));
+        if (params.stream()) {
+            renderer.open();
+            for (int i = 0; i < choices.size(); i++) {
+                Answer answer = choices.get(i).answer;
+                openings.get(i).forEach(event -> renderer.event(answer, event));
+            }
+        }
+    }
+
+    /** Maps the scheduler's refusals to HTTP: too long is the client's 400, a full queue 429, shutdown 503. */
+    static ApiException refusal(RuntimeException e) {
+        return switch (e) {
+            case ApiException api -> api;
+            case QueueFullException full -> new ApiException(HttpResponseStatus.TOO_MANY_REQUESTS, "rate_limit_error", null,
+                    full.getMessage() + "; retry later");
+            case IllegalArgumentException bad -> ApiException.badRequest("messages", bad.getMessage());
+            case IllegalStateException closing -> new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "server_error", null, closing.getMessage());
+            default -> throw e;
+        };
+    }
+
+    private void complete() {
+        if (++finished < choices.size()) {
+            return;
+        }
+        int generated = choices.stream().mapToInt(c -> c.answer.generatedTokens()).sum();
+        // The choices share one prompt, reported once, with the first choice's reuse of the prefix cache.
+        TokenSink.Usage usage = new TokenSink.Usage(job.promptIds().length, choices.getFirst().cachedTokens, generated);
+        renderer.complete(choices.stream().map(c -> c.answer).toList(), usage);
+    }
+
+    /** Ends the whole request with an error, once, whichever choice fails first. */
+    private void fail(ApiException error) {
+        if (failed) {
+            return;
+        }
+        failed = true;
+        tickets.forEach(Scheduler.Ticket::cancel);
+        renderer.fail(error);
+    }
+
+    /** One sequence of the request, fed by the engine thread. */
+    private final class Choice implements TokenSink {
+        final Answer answer;
+        final Exchange exchange;
+        final StreamingDecoder text = served.textStream();
+        final Output output = job.chat() != null
+                ? new ChatOutput(new GlmOutputParser(job.chat().tools(), job.chat().startsInReasoning(), job.params().stop()))
+                : new TextOutput(new StopMatcher(job.params().stop()));
+        int cachedTokens;
+        long lastToken;
+
+        Choice(int index, Exchange exchange) {
+            this.answer = new Answer(index);
+            this.exchange = exchange;
+        }
+
+        @Override
+        public boolean onToken(int token, TokenLogprobs logprobs) {
+            long now = System.nanoTime();
+            if (lastToken == 0) {
+                metrics.firstToken(now - arrived);
+            } else {
+                metrics.nextToken(now - lastToken);
+            }
+            lastToken = now;
+            if (served.stopIds().contains(token)) {
+                return true;
+            }
+            if (logprobs != null) {
+                answer.addLogprobs(logprobs);
+            }
+            emit(events(output.feed(text.next(token))));
+            return !output.stopped();
+        }
+
+        @Override
+        public void onFinish(FinishReason reason, Usage usage) {
+            cachedTokens = usage.cachedTokens();
+            if (reason == FinishReason.CANCELLED) {
+                if (exchange.isOpen()) {
+                    fail(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", null,
+                            "the server shut down before this request finished"));
+                }
+                return;
+            }
+            emit(events(output.feed(text.flush())));
+            emit(events(output.finish()));
+            String stop = output.matchedStop();
+            answer.finished(stop != null ? Answer.Finish.STOP_SEQUENCE
+                    : reason == FinishReason.LENGTH ? Answer.Finish.LENGTH : Answer.Finish.END_TURN, stop, usage.generatedTokens());
+            if (job.params().stream()) {
+                renderer.finish(answer);
+            }
+            complete();
+        }
+
+        @Override
+        public void onError(RuntimeException error) {
+            fail(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", null,
+                    "generation failed: " + error.getMessage()));
+        }
+
+        /** The parser's events as answer events, recorded in this choice's answer. */
+        private List<AnswerEvent> events(List<OutputEvent> parsed) {
+            List<AnswerEvent> events = new ArrayList<>(parsed.size());
+            for (OutputEvent event : parsed) {
+                AnswerEvent answerEvent = switch (event) {
+                    case OutputEvent.ContentDelta(String piece) -> new AnswerEvent.Text(piece);
+                    case OutputEvent.ReasoningDelta(String piece) -> new AnswerEvent.Reasoning(piece);
+                    case OutputEvent.ToolCallComplete(int index, var call) ->
+                            new AnswerEvent.ToolCallMade(index, renderer.newToolCallId(), call);
+                };
+                answer.record(answerEvent);
+                events.add(answerEvent);
+            }
+            return events;
+        }
+
+        private void emit(List<AnswerEvent> events) {
+            if (job.params().stream()) {
+                events.forEach(event -> renderer.event(answer, event));
+            }
+        }
+    }
+
+    /** How a choice's text becomes output events: GLM's parser for chat, stop strings only for raw text. */
+    private sealed interface Output permits ChatOutput, TextOutput {
+        List<OutputEvent> feed(String piece);
+
+        List<OutputEvent> finish();
+
+        boolean stopped();
+
+        /** The stop string that ended the output, or null. */
+        String matchedStop();
+    }
+
+    private record ChatOutput(GlmOutputParser parser) implements Output {
+        @Override
+        public List<OutputEvent> feed(String piece) {
+            return parser.feed(piece);
+        }
+
+        @Override
+        public List<OutputEvent> finish() {
+            return parser.finish();
+        }
+
+        @Override
+        public boolean stopped() {
+            return parser.stopped();
+        }
+
+        @Override
+        public String matchedStop() {
+            return parser.matchedStop();
+        }
+    }
+
+    private record TextOutput(StopMatcher stops) implements Output {
+        @Override
+        public List<OutputEvent> feed(String piece) {
+            return content(stops.accept(piece));
+        }
+
+        @Override
+        public List<OutputEvent> finish() {
+            return stops.matched() == null ? content(stops.flush()) : List.of();
+        }
+
+        @Override
+        public boolean stopped() {
+            return stops.matched() != null;
+        }
+
+        @Override
+        public String matchedStop() {
+            return stops.matched();
+        }
+
+        private static List<OutputEvent> content(String text) {
+            return text.isEmpty() ? List.of() : List.of(new OutputEvent.ContentDelta(text));
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.glint.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.text.chat.ChatPrompt;
+import dev.glint.engine.text.chat.ChatRequestException;
+
+/**
+ * One generation request as the engine sees it, whichever protocol it came in: the prompt's token ids, the text the
+ * answer is made to start with, how the generated text is read back, and the decoding fields.
+ *
+ * @param promptIds      the prompt, tokenized
+ * @param forced         text put in the assistant's mouth before it generates: the opening of a call that
+ *                       tool_choice forces ("" for none); it is part of the prompt and read back as output
+ * @param chat           how chat output is read (tools, whether it starts inside reasoning); null for raw text
+ * @param params         sampling, max_tokens, stop strings, choices, streaming
+ * @param clampMaxTokens whether a max_tokens beyond what the context leaves is cut to fit (Anthropic clients ask for
+ *                       32K and more) instead of refused
+ */
+record GenerationJob(int[] promptIds, String forced, ChatReading chat, GenerationParams params, boolean clampMaxTokens) {
+
+    /** How a chat answer's text is parsed into reasoning, content and tool calls. */
+    record ChatReading(JsonNode tools, boolean startsInReasoning) {
+    }
+
+    /**
+     * A chat request in the OpenAI shape the chat template reads (messages, tools, tool_choice, the thinking switch):
+     * the protocol adapters translate their requests into this shape.
+     */
+    static GenerationJob chat(ServedModel served, JsonNode request, GenerationParams params, boolean clampMaxTokens) {
+        ChatPrompt prompt = prompt(served, request);
+        JsonNode choice = request.get("tool_choice");
+        JsonNode tools = choice != null && choice.isTextual() && choice.textValue().equals("none") ? null : request.get("tools");
+        String forced = forcedCall(choice, request.get("tools"), prompt.text());
+        return new GenerationJob(served.tokenizer().encode(prompt.text() + forced), forced,
+                new ChatReading(tools, prompt.startsInReasoning()), params, clampMaxTokens);
+    }
+
+    /** The request rendered through the model's chat template; a conversation the template refuses is a 400. */
+    static ChatPrompt prompt(ServedModel served, JsonNode request) {
+        try {
+            return served.template().apply(request);
+        } catch (ChatRequestException e) {
+            throw ApiException.badRequest("messages", e.getMessage());
+        }
+    }
+
+    /**
+     * tool_choice: "auto" and "none" leave the model free; "required" and a named function open the call for it —
+     * GLM writes {@code <tool_call>name} after its (here empty) think block — so the model only fills in the
+     * name or the arguments.
+     */
+    private static String forcedCall(JsonNode choice, JsonNode tools, String prompt) {
+        if (choice == null || choice.isNull() || choice.isTextual() && (choice.textValue().equals("auto") || choice.textValue().equals("none"))) {
+            return "";
+        }
+        String name;
+        if (choice.isTextual() && choice.textValue().equals("required")) {
+            name = "";
+        } else if (choice.isObject() && choice.path("function").path("name").isTextual()) {
+            name = choice.path("function").path("name").textValue();
+        } else {
+            throw ApiException.badRequest("tool_choice", "tool_choice must be \"auto\", \"none\", \"required\" or "
+                    + "{\"type\": \"function\", \"function\": {\"name\": ...}}, not " + choice);
+        }
+        if (tools == null || !tools.isArray() || tools.isEmpty()) {
+            throw ApiException.badRequest("tool_choice", "tool_choice " + choice + " needs 'tools'");
+        }
+        boolean declared = false;
+        for (JsonNode tool : tools) {
+            declared |= tool.path("function").path("name").asText().equals(name);
+        }
+        if (!name.isEmpty() && !declared) {
+            throw ApiException.badRequest("tool_choice", "tool_choice names '" + name + "', which is not among the tools");
+        }
+        String think = prompt.endsWith("</think>") ? "" : "\n<think></think>";
+        return think + "\n<tool_call>" + (name.isEmpty() ? "" : name + "\n");
+    }
+}

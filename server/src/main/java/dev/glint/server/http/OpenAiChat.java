@@ -1,0 +1,89 @@
+package dev.glint.server.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * OpenAI's {@code POST /v1/chat/completions}: the request is already in the shape the chat template reads; the answer
+ * comes back as a message with {@code content}, {@code reasoning_content} and {@code tool_calls}, or streamed as
+ * {@code chat.completion.chunk} deltas.
+ */
+final class OpenAiChat implements WireProtocol {
+    private final ServedModel served;
+    private final Metrics metrics;
+
+    OpenAiChat(ServedModel served, Metrics metrics) {
+        this.served = served;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public boolean answers(String path) {
+        return path.equals("/v1/chat/completions") || path.equals("/chat/completions");
+    }
+
+    @Override
+    public void serve(String path, Exchange exchange, JsonNode body) {
+        GenerationParams params = GenerationParams.parse(body, served.defaults(), true);
+        GenerationJob job = GenerationJob.chat(served, body, params, false);
+        Generation.start(served, metrics, exchange, job, new Renderer(exchange, params));
+    }
+
+    @Override
+    public ObjectNode errorBody(ApiException error) {
+        return OpenAiRenderer.errorBody(error);
+    }
+
+    private final class Renderer extends OpenAiRenderer {
+        Renderer(Exchange exchange, GenerationParams params) {
+            super(served, exchange, params, "chatcmpl-", "chat.completion", "chat.completion.chunk", true);
+        }
+
+        @Override
+        public void open() {
+            exchange.startEvents();
+            for (int i = 0; i < params.n(); i++) {
+                chunk(i, Exchange.JSON.createObjectNode().put("role", "assistant").put("content", ""), null, null);
+            }
+        }
+
+        @Override
+        public void event(Answer answer, AnswerEvent event) {
+            ObjectNode delta = Exchange.JSON.createObjectNode();
+            switch (event) {
+                case AnswerEvent.Text(String piece) -> delta.put("content", piece);
+                case AnswerEvent.Reasoning(String piece) -> delta.put("reasoning_content", piece);
+                case AnswerEvent.ToolCallMade call -> delta.putArray("tool_calls").add(toolCall(call).put("index", call.index()));
+            }
+            chunk(answer.index, delta, null, answer);
+        }
+
+        @Override
+        protected void putDelta(ObjectNode choice, ObjectNode delta) {
+            choice.set("delta", delta);
+        }
+
+        @Override
+        protected void putAnswer(ObjectNode choice, Answer answer) {
+            ObjectNode message = choice.putObject("message");
+            message.put("role", "assistant");
+            message.put("content", answer.toolCalls.isEmpty() || !answer.text.isEmpty() ? answer.text.toString() : null);
+            if (answer.reasoning() != null) {
+                message.put("reasoning_content", answer.reasoning());
+            }
+            if (!answer.toolCalls.isEmpty()) {
+                ArrayNode calls = message.putArray("tool_calls");
+                answer.toolCalls.forEach(call -> calls.add(toolCall(call)));
+            }
+        }
+
+        private static ObjectNode toolCall(AnswerEvent.ToolCallMade made) {
+            ObjectNode node = Exchange.JSON.createObjectNode();
+            node.put("id", made.id());
+            node.put("type", "function");
+            node.putObject("function").put("name", made.call().name()).put("arguments", made.call().argumentsJson());
+            return node;
+        }
+    }
+}
