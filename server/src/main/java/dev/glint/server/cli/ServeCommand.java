@@ -45,7 +45,9 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads for the kernels (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--served-model-name", paramLabel = "NAME", description = "Model id clients use (default: the folder name).")
+    @Option(names = "--served-model-name", paramLabel = "NAME[,ALIAS...]",
+            description = "Model id clients use (default: the folder name); further comma-separated names are answered "
+                    + "too, * matching any characters (glm-4.5-air,claude-* serves Claude Code's main and background models).")
     String servedModelName;
 
     @Option(names = "--activations", paramLabel = "TYPE",

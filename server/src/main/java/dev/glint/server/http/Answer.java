@@ -19,7 +19,20 @@ final class Answer {
         TOOL_CALLS
     }
 
+    /** A stretch of the answer in the order it was generated: a run of reasoning, a run of text, or a tool call. */
+    sealed interface Part {
+        record Reasoning(StringBuilder text) implements Part {
+        }
+
+        record Text(StringBuilder text) implements Part {
+        }
+
+        record Call(AnswerEvent.ToolCallMade call) implements Part {
+        }
+    }
+
     final int index;
+    final List<Part> parts = new ArrayList<>();
     final StringBuilder text = new StringBuilder();
     final List<AnswerEvent.ToolCallMade> toolCalls = new ArrayList<>();
     private final List<TokenLogprobs> pendingLogprobs = new ArrayList<>();
@@ -33,15 +46,31 @@ final class Answer {
     }
 
     void record(AnswerEvent event) {
+        Part last = parts.isEmpty() ? null : parts.getLast();
         switch (event) {
-            case AnswerEvent.Text(String piece) -> text.append(piece);
+            case AnswerEvent.Text(String piece) -> {
+                text.append(piece);
+                if (last instanceof Part.Text(StringBuilder run)) {
+                    run.append(piece);
+                } else {
+                    parts.add(new Part.Text(new StringBuilder(piece)));
+                }
+            }
             case AnswerEvent.Reasoning(String piece) -> {
                 if (reasoning == null) {
                     reasoning = new StringBuilder();
                 }
                 reasoning.append(piece);
+                if (last instanceof Part.Reasoning(StringBuilder run)) {
+                    run.append(piece);
+                } else {
+                    parts.add(new Part.Reasoning(new StringBuilder(piece)));
+                }
             }
-            case AnswerEvent.ToolCallMade call -> toolCalls.add(call);
+            case AnswerEvent.ToolCallMade call -> {
+                toolCalls.add(call);
+                parts.add(new Part.Call(call));
+            }
         }
     }
 

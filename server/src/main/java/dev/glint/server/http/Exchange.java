@@ -18,8 +18,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * One request's way back to its client: a whole JSON response, or a stream of server-sent events. The protocol
@@ -98,10 +98,16 @@ final class Exchange {
         ctx.channel().closeFuture().addListener(closed -> action.run());
     }
 
-    /** Runs {@code action} on the connection's event loop every {@code seconds} until cancelled or closed. */
-    ScheduledFuture<?> every(int seconds, Runnable action) {
-        ScheduledFuture<?> task = ctx.executor().scheduleAtFixedRate(action, seconds, seconds, TimeUnit.SECONDS);
-        onClose(() -> task.cancel(false));
-        return task;
+    /**
+     * Runs {@code action} on the connection's event loop every {@code seconds} for as long as {@code wanted} says so
+     * and the connection is open.
+     */
+    void every(int seconds, BooleanSupplier wanted, Runnable action) {
+        ctx.executor().schedule(() -> {
+            if (wanted.getAsBoolean() && isOpen()) {
+                action.run();
+                every(seconds, wanted, action);
+            }
+        }, seconds, TimeUnit.SECONDS);
     }
 }

@@ -128,6 +128,15 @@ final class Generation {
 
         @Override
         public boolean onToken(int token, TokenLogprobs logprobs) {
+            try {
+                return accept(token, logprobs);
+            } catch (RuntimeException e) {
+                onError(e);
+                return false;
+            }
+        }
+
+        private boolean accept(int token, TokenLogprobs logprobs) {
             long now = System.nanoTime();
             if (lastToken == 0) {
                 metrics.firstToken(now - arrived);
@@ -147,6 +156,14 @@ final class Generation {
 
         @Override
         public void onFinish(FinishReason reason, Usage usage) {
+            try {
+                finish(reason, usage);
+            } catch (RuntimeException e) {
+                onError(e);
+            }
+        }
+
+        private void finish(FinishReason reason, Usage usage) {
             cachedTokens = usage.cachedTokens();
             if (reason == FinishReason.CANCELLED) {
                 if (exchange.isOpen()) {
@@ -166,6 +183,7 @@ final class Generation {
             complete();
         }
 
+        /** A failure of the engine, or of this server's own code while it rendered the answer. */
         @Override
         public void onError(RuntimeException error) {
             fail(new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", null,

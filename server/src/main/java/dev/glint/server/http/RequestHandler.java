@@ -38,7 +38,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         this.served = served;
         this.apiKey = apiKey == null ? null : apiKey.getBytes(StandardCharsets.UTF_8);
         this.metrics = metrics;
-        this.protocols = List.of(new OpenAiChat(served, metrics), new OpenAiCompletions(served, metrics));
+        this.protocols = List.of(new OpenAiChat(served, metrics), new OpenAiCompletions(served, metrics),
+                new AnthropicMessages(served, metrics));
     }
 
     void drain() {

@@ -16,11 +16,14 @@ import dev.glint.kernels.MatrixProducts.Activations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** A loaded model with what serving it needs: tokenizer, chat template, stop ids and the scheduler that runs it. */
 public final class ServedModel implements AutoCloseable {
     private final String name;
+    private final List<Pattern> aliases;
     private final Path directory;
     private final Glm4Moe model;
     private final Tokenizer tokenizer;
@@ -71,7 +74,10 @@ public final class ServedModel implements AutoCloseable {
             model.close();
             throw e;
         }
-        this.name = options.name() == null ? directory.toAbsolutePath().normalize().getFileName().toString() : options.name();
+        List<String> names = options.name() == null ? List.of() : List.of(options.name().split(","));
+        this.name = names.stream().map(String::strip).filter(n -> !n.isEmpty() && !n.contains("*")).findFirst()
+                .orElse(directory.toAbsolutePath().normalize().getFileName().toString());
+        this.aliases = names.stream().map(String::strip).filter(n -> !n.isEmpty()).map(ServedModel::glob).toList();
     }
 
     public static ServedModel load(Path directory, Options options) {
@@ -83,12 +89,22 @@ public final class ServedModel implements AutoCloseable {
         return new ServedModel(directory, options, plan, progress);
     }
 
+    /** A model name in which {@code *} stands for any characters. */
+    private static Pattern glob(String name) {
+        StringBuilder regex = new StringBuilder();
+        for (String literal : name.split("\\*", -1)) {
+            regex.append(regex.isEmpty() ? "" : ".*").append(Pattern.quote(literal));
+        }
+        return Pattern.compile(regex.toString());
+    }
+
     public String name() {
         return name;
     }
 
     boolean answersTo(String requested) {
-        return requested.equals(name) || requested.equals(directory.toString());
+        return requested.equals(name) || requested.equals(directory.toString())
+                || aliases.stream().anyMatch(alias -> alias.matcher(requested).matches());
     }
 
     Tokenizer tokenizer() {

@@ -314,7 +314,7 @@ class OpenAiServerTest {
     }
 
     @Test
-    void aFullQueueAnswers429AndADrainingServer503() throws Exception {
+    void aFullQueueAnswers429AndADrainingServer503InEachProtocolsShape() throws Exception {
         try (ServedModel one = ServedModel.load(Path.of("../models/glm-nano"), new ServedModel.Options("glm-nano", 1, 2048, 1, 256, 0))) {
             OpenAiServer small = OpenAiServer.start(one, "127.0.0.1", 0, null);
             String url = "http://127.0.0.1:" + small.port() + "/v1/chat/completions";
@@ -330,7 +330,17 @@ class OpenAiServerTest {
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             assertError(refused, 429, "retry");
             assertEquals("1", refused.headers().firstValue("Retry-After").orElse(""));
+            String messagesUrl = url.replace("/chat/completions", "/messages");
+            String message = "{\"model\":\"glm-nano\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}";
+            HttpResponse<String> refusedMessage = http.send(HttpRequest.newBuilder(URI.create(messagesUrl))
+                    .POST(HttpRequest.BodyPublishers.ofString(message)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(429, refusedMessage.statusCode(), refusedMessage.body());
+            assertEquals("rate_limit_error", JSON.readTree(refusedMessage.body()).at("/error/type").asText(), "Anthropic's shape");
             small.drain();
+            HttpResponse<String> drainingMessage = http.send(HttpRequest.newBuilder(URI.create(messagesUrl))
+                    .POST(HttpRequest.BodyPublishers.ofString(message)).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, drainingMessage.statusCode(), drainingMessage.body());
+            assertEquals("overloaded_error", JSON.readTree(drainingMessage.body()).at("/error/type").asText(), "Anthropic's shape");
             HttpResponse<String> draining = http.send(HttpRequest.newBuilder(URI.create(url))
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
             assertError(draining, 503, "shutting down");
