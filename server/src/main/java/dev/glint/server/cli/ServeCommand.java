@@ -56,6 +56,20 @@ final class ServeCommand implements Callable<Integer> {
                     + "Default: ${DEFAULT-VALUE}.")
     Activations activations = Activations.INT8;
 
+    @Option(names = "--thinking", paramLabel = "MODE",
+            description = "GLM's thinking: request (each request's switch, else the template's default), on or off for "
+                    + "every request whatever it asks — off for clients that always ask for thinking, such as Claude Code "
+                    + "(llama-server's --reasoning-budget 0). Default: request.")
+    ThinkingMode thinking = ThinkingMode.REQUEST;
+
+    enum ThinkingMode {
+        REQUEST, ON, OFF;
+
+        Boolean forced() {
+            return this == REQUEST ? null : this == ON;
+        }
+    }
+
     @Mixin
     QuantizeOptions quantize;
 
@@ -63,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         QuantizationPlan plan = quantize.plan();
         ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel,
-                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit(), activations), plan,
+                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit(), activations, thinking.forced()), plan,
                 QuantizationProgressBar.quantizing("quantizing " + plan.describe()));
         OpenAiServer server;
         try {

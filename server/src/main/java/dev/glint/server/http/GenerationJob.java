@@ -1,6 +1,7 @@
 package dev.glint.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.glint.engine.text.chat.ChatPrompt;
 import dev.glint.engine.text.chat.ChatRequestException;
 
@@ -27,6 +28,13 @@ record GenerationJob(int[] promptIds, String forced, ChatReading chat, Generatio
      * the protocol adapters translate their requests into this shape.
      */
     static GenerationJob chat(ServedModel served, JsonNode request, GenerationParams params, boolean clampMaxTokens) {
+        if (served.thinking() != null && request.isObject()) {
+            ObjectNode forcedThinking = ((ObjectNode) request).deepCopy();
+            JsonNode kwargs = forcedThinking.path("chat_template_kwargs");
+            (kwargs.isObject() ? (ObjectNode) kwargs : forcedThinking.putObject("chat_template_kwargs"))
+                    .put("enable_thinking", served.thinking());
+            request = forcedThinking;
+        }
         ChatPrompt prompt = prompt(served, request);
         JsonNode choice = request.get("tool_choice");
         JsonNode tools = choice != null && choice.isTextual() && choice.textValue().equals("none") ? null : request.get("tools");

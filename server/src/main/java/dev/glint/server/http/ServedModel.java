@@ -30,6 +30,7 @@ public final class ServedModel implements AutoCloseable {
     private final ChatTemplate template;
     private final Set<Integer> stopIds;
     private final GenerationParams.GenerationDefaults defaults;
+    private final Boolean thinking;
     private final MemoryPlan plan;
     private final Scheduler scheduler;
     private final long loadedAt = System.currentTimeMillis() / 1000;
@@ -37,17 +38,24 @@ public final class ServedModel implements AutoCloseable {
     /**
      * Serving options: context per sequence (default: the model's), parallel sequences, prompt tokens per step,
      * waiting requests; the KV cache's type, its pool in tokens (default: one context) and the memory limit that
-     * weights and pool must fit (default: {@link MemoryPlan#defaultLimit}); what quantized weights multiply.
+     * weights and pool must fit (default: {@link MemoryPlan#defaultLimit}); what quantized weights multiply; GLM's
+     * thinking for every chat request whatever it asks (null: as the request asks, else the template's default).
      */
     public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting,
-                          KvType kvType, Integer poolTokens, Long memoryLimit, Activations activations) {
+                          KvType kvType, Integer poolTokens, Long memoryLimit, Activations activations, Boolean thinking) {
         public Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
-            this(name, threads, contextLength, parallel, prefillChunk, maxWaiting, KvType.F32, null, null, Activations.INT8);
+            this(name, threads, contextLength, parallel, prefillChunk, maxWaiting, KvType.F32, null, null, Activations.INT8, null);
+        }
+
+        public Options withThinking(Boolean forced) {
+            return new Options(name, threads, contextLength, parallel, prefillChunk, maxWaiting, kvType, poolTokens,
+                    memoryLimit, activations, forced);
         }
     }
 
     private ServedModel(Path directory, Options options, QuantizationPlan quantization, QuantizationProgress progress) {
         this.directory = directory;
+        this.thinking = options.thinking();
         // Planned before the weights load: a plan that cannot fit is refused before anything is repacked or allocated.
         this.plan = MemoryPlan.forCheckpoint(directory, options.kvType(), options.contextLength(), options.poolTokens(),
                 options.memoryLimit() == null ? MemoryPlan.defaultLimit() : options.memoryLimit());
@@ -117,6 +125,11 @@ public final class ServedModel implements AutoCloseable {
 
     Set<Integer> stopIds() {
         return stopIds;
+    }
+
+    /** Thinking on or off for every chat request, whatever it asks; null when each request decides. */
+    Boolean thinking() {
+        return thinking;
     }
 
     GenerationParams.GenerationDefaults defaults() {

@@ -17,19 +17,16 @@ import com.openai.models.chat.completions.ChatCompletionMessageToolCall;
 import com.openai.models.chat.completions.ChatCompletionToolMessageParam;
 import com.openai.models.completions.CompletionCreateParams;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -398,30 +395,9 @@ class OpenAiServerTest {
     /** The same flow with the official Node SDK (scripts/openai-node-e2e), when node and npm are installed. */
     @Test
     void officialNodeSdkStreamsAToolCallRoundTrip() throws Exception {
-        Path script = Path.of("../scripts/openai-node-e2e").toAbsolutePath().normalize();
-        Assumptions.assumeTrue(run(script, "node", "--version") == 0, "node is not installed");
-        if (!Files.isDirectory(script.resolve("node_modules/openai"))) {
-            assertEquals(0, run(script, "npm", "ci", "--silent", "--no-audit", "--no-fund"), "npm ci in " + script);
-        }
-        ProcessBuilder e2e = new ProcessBuilder("node", "e2e.mjs").directory(script.toFile()).redirectErrorStream(true);
-        e2e.environment().put("GLINT_URL", base + "/v1");
-        e2e.environment().put("GLINT_API_KEY", KEY);
-        Process process = e2e.start();
-        String output = new String(process.getInputStream().readAllBytes());
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "node e2e timed out");
-        assertEquals(0, process.exitValue(), output);
-    }
-
-    private static int run(Path dir, String... command) {
-        try {
-            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-            process.getInputStream().transferTo(OutputStream.nullOutputStream());
-            return process.waitFor(300, TimeUnit.SECONDS) ? process.exitValue() : -1;
-        } catch (IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        Path script = NodeClients.installed("openai-node-e2e", "openai");
+        NodeClients.Result e2e = NodeClients.run(script, Map.of("GLINT_URL", base + "/v1", "GLINT_API_KEY", KEY), 120,
+                "node", "e2e.mjs");
+        assertEquals(0, e2e.exitCode(), e2e.output());
     }
 }
