@@ -113,8 +113,8 @@ final class AnthropicMessages implements WireProtocol {
         private final int promptTokens;
         private final String id = "msg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
         /**
-         * Set at the first piece of the answer, or its end: pings stop. The engine thread may get there before
-         * {@link #open} has run on the event loop, so the pings check this rather than being cancelled.
+         * Set at the first piece of the answer, or its end: pings stop. The pings run on the event loop, the answer on
+         * the engine thread.
          */
         private volatile boolean answering;
         /** The streamed content block still open, and its index; -1 before the first. */

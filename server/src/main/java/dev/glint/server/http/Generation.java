@@ -30,6 +30,12 @@ final class Generation {
     private final List<Scheduler.Ticket> tickets = new ArrayList<>();
     private int finished;
     private boolean failed;
+    /**
+     * The renderer's calls, serialized: the engine thread may finish a short answer before {@link #start} has opened
+     * the stream on the event loop, so what it renders until then waits here. Guarded by {@code this}.
+     */
+    private boolean opened;
+    private final List<Runnable> beforeOpen = new ArrayList<>();
 
     private Generation(ServedModel served, Metrics metrics, GenerationJob job, AnswerRenderer renderer) {
         this.served = served;
@@ -40,8 +46,7 @@ final class Generation {
 
     /**
      * Submits every choice first, so a refusal is still a plain error response (thrown as an {@link ApiException});
-     * only then does a stream open. This runs on the connection's event loop, so its writes precede the engine
-     * thread's, which Netty queues behind them.
+     * only then does a stream open, before anything the engine thread has generated meanwhile is rendered.
      */
     static void start(ServedModel served, Metrics metrics, Exchange exchange, GenerationJob job, AnswerRenderer renderer) {
         new Generation(served, metrics, job, renderer).start(exchange);
@@ -68,12 +73,26 @@ final class Generation {
             throw refusal(e);
         }
         exchange.onClose(() -> tickets.forEach(Scheduler.Ticket::cancel));
-        if (params.stream()) {
-            renderer.open();
-            for (int i = 0; i < choices.size(); i++) {
-                Answer answer = choices.get(i).answer;
-                openings.get(i).forEach(event -> renderer.event(answer, event));
+        synchronized (this) {
+            if (params.stream()) {
+                renderer.open();
+                for (int i = 0; i < choices.size(); i++) {
+                    Answer answer = choices.get(i).answer;
+                    openings.get(i).forEach(event -> renderer.event(answer, event));
+                }
             }
+            opened = true;
+            beforeOpen.forEach(Runnable::run);
+            beforeOpen.clear();
+        }
+    }
+
+    /** Runs a call to the renderer now, or once the stream is open. */
+    private synchronized void render(Runnable call) {
+        if (opened) {
+            call.run();
+        } else {
+            beforeOpen.add(call);
         }
     }
 
@@ -97,7 +116,8 @@ final class Generation {
         int generated = choices.stream().mapToInt(c -> c.answer.generatedTokens()).sum();
         // The choices share one prompt, reported once, with the first choice's reuse of the prefix cache.
         TokenSink.Usage usage = new TokenSink.Usage(job.promptIds().length, choices.getFirst().cachedTokens, generated);
-        renderer.complete(choices.stream().map(c -> c.answer).toList(), usage);
+        List<Answer> answers = choices.stream().map(c -> c.answer).toList();
+        render(() -> renderer.complete(answers, usage));
     }
 
     /** Ends the whole request with an error, once, whichever choice fails first. */
@@ -107,7 +127,7 @@ final class Generation {
         }
         failed = true;
         tickets.forEach(Scheduler.Ticket::cancel);
-        renderer.fail(error);
+        render(() -> renderer.fail(error));
     }
 
     /** One sequence of the request, fed by the engine thread. */
@@ -178,7 +198,7 @@ final class Generation {
             answer.finished(stop != null ? Answer.Finish.STOP_SEQUENCE
                     : reason == FinishReason.LENGTH ? Answer.Finish.LENGTH : Answer.Finish.END_TURN, stop, usage.generatedTokens());
             if (job.params().stream()) {
-                renderer.finish(answer);
+                render(() -> renderer.finish(answer));
             }
             complete();
         }
@@ -208,7 +228,7 @@ final class Generation {
 
         private void emit(List<AnswerEvent> events) {
             if (job.params().stream()) {
-                events.forEach(event -> renderer.event(answer, event));
+                events.forEach(event -> render(() -> renderer.event(answer, event)));
             }
         }
     }

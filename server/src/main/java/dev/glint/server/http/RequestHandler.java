@@ -39,7 +39,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         this.apiKey = apiKey == null ? null : apiKey.getBytes(StandardCharsets.UTF_8);
         this.metrics = metrics;
         this.protocols = List.of(new OpenAiChat(served, metrics), new OpenAiCompletions(served, metrics),
-                new AnthropicMessages(served, metrics));
+                new OpenAiResponses(served, metrics), new AnthropicMessages(served, metrics));
     }
 
     void drain() {

@@ -2,7 +2,6 @@ package dev.glint.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -11,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -66,23 +64,13 @@ class AnthropicClientsTest {
 
     /**
      * Claude Code as it comes: its ~20K-token system prompt, 20-odd tools, system notes inside messages, cache_control
-     * everywhere. glm-nano served past its trained length (a copy whose config allows 64K positions, as llama-server
-     * allows with a warning) answers noise; the exchange must still complete.
+     * everywhere, against {@link LongContextNano}: the exchange completes.
      */
     @Test
     void claudeCodeCompletesWithItsFullDefaultPrompt(@TempDir Path home, @TempDir Path longNano) throws Exception {
         Path script = NodeClients.installed("anthropic-e2e", "@anthropic-ai/claude-code");
-        try (var files = Files.list(NANO)) {
-            for (Path file : files.toList()) {
-                if (!file.getFileName().toString().equals("config.json")) {
-                    Files.copy(file, longNano.resolve(file.getFileName()));
-                }
-            }
-        }
-        ObjectNode config = (ObjectNode) JSON.readTree(NANO.resolve("config.json").toFile());
-        Files.writeString(longNano.resolve("config.json"), config.put("max_position_embeddings", 65536).toString());
-        try (ServedModel served = ServedModel.load(longNano,
-                new ServedModel.Options("glm-nano,claude-*", 2, 65536, 8, 2048, 64).withThinking(false));
+        try (ServedModel served = ServedModel.load(LongContextNano.copyInto(longNano),
+                new ServedModel.Options("glm-nano,claude-*", 2, LongContextNano.POSITIONS, 8, 2048, 64).withThinking(false));
              OpenAiServer server = OpenAiServer.start(served, "127.0.0.1", 0, KEY)) {
             JsonNode result = claude(script, home, server.port(), 540, "What is 37 + 45?");
             assertTrue(result.at("/usage/input_tokens").asLong() + result.at("/usage/cache_read_input_tokens").asLong() > 10_000,

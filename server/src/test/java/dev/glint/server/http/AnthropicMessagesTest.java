@@ -63,24 +63,6 @@ class AnthropicMessagesTest {
         return JSON.readTree(response.body());
     }
 
-    /** A server-sent event stream as (event name, data) pairs, checking that each data line names its own event. */
-    private static List<Map.Entry<String, JsonNode>> events(String stream) throws IOException {
-        List<Map.Entry<String, JsonNode>> events = new ArrayList<>();
-        for (String block : stream.split("\n\n")) {
-            if (block.isBlank()) {
-                continue;
-            }
-            String[] lines = block.split("\n");
-            assertEquals(2, lines.length, "one event line and one data line: " + block);
-            assertTrue(lines[0].startsWith("event: ") && lines[1].startsWith("data: "), block);
-            String name = lines[0].substring(7);
-            JsonNode data = JSON.readTree(lines[1].substring(6));
-            assertEquals(name, data.path("type").asText(), block);
-            events.add(Map.entry(name, data));
-        }
-        return events;
-    }
-
     /** The answer as reasoning, text and tool calls, whichever protocol's shape it came in. */
     private record Answer(String reasoning, String text, String toolCalls) {
         static Answer ofChat(JsonNode message) throws IOException {
@@ -237,7 +219,7 @@ class AnthropicMessagesTest {
         HttpResponse<String> response = post("/v1/messages", request.toString(), KEY);
         assertEquals(200, response.statusCode(), response.body());
         assertTrue(response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
-        List<Map.Entry<String, JsonNode>> events = events(response.body());
+        List<Map.Entry<String, JsonNode>> events = ServerSentEvents.parse(response.body());
         assertEquals("message_start", events.getFirst().getKey(), response.body());
         ObjectNode message = events.getFirst().getValue().get("message").deepCopy();
         assertEquals(0, message.get("content").size());
