@@ -31,6 +31,11 @@ public final class Sampler {
 
     /** Picks a token from {@code logits[0, vocab)} (which it may change, to apply penalties). */
     public int sample(float[] logits, int vocab) {
+        params.logitBias().forEach((id, bias) -> {
+            if (id < vocab) {
+                logits[id] += bias;
+            }
+        });
         if (params.hasPenalties()) {
             penalize(logits);
         }

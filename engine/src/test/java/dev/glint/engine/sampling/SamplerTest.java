@@ -2,6 +2,8 @@ package dev.glint.engine.sampling;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -45,6 +47,20 @@ class SamplerTest {
         assertTrue(topP[1] > 0, "top_p keeps the token that crosses the threshold");
         int[] minP = histogram(new SamplingParams(1, 0, 1, 0.4, 3), 5000);
         assertEquals(0, minP[2] + minP[3], "min_p 0.4 drops tokens below 0.2");
+    }
+
+    @Test
+    void logitBiasBansAndForcesTokens() {
+        SamplingParams banned = SamplingParams.greedy().withLogitBias(Map.of(0, -100f));
+        assertEquals(1, new Sampler(banned).sample(LOGITS.clone(), 4), "-100 on the argmax leaves the runner-up");
+        Sampler forced = new Sampler(new SamplingParams(1, 0, 1, 0, 9).withLogitBias(Map.of(3, 100f)));
+        for (int i = 0; i < 1000; i++) {
+            // exp(100) against the other tokens' odds of at most 5: any other draw would be a bug
+            assertEquals(3, forced.sample(LOGITS.clone(), 4), "+100 forces token 3, draw " + i);
+        }
+        // A bias moves a logit by its amount: token 2 overtakes token 0 past ln(0.5 / 0.15) = 1.204.
+        assertEquals(0, new Sampler(SamplingParams.greedy().withLogitBias(Map.of(2, 1.15f))).sample(LOGITS.clone(), 4));
+        assertEquals(2, new Sampler(SamplingParams.greedy().withLogitBias(Map.of(2, 1.25f))).sample(LOGITS.clone(), 4));
     }
 
     @Test

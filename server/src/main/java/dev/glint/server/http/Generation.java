@@ -61,10 +61,7 @@ final class Generation {
         List<List<AnswerEvent>> openings = choices.stream().map(choice -> choice.events(choice.output.feed(job.forced()))).toList();
         try {
             for (Choice choice : choices) {
-                SamplingParams sampling = params.sampling();
-                SamplingParams seeded = new SamplingParams(sampling.temperature(), sampling.topK(), sampling.topP(),
-                        sampling.minP(), sampling.seed() + choice.answer.index, sampling.presencePenalty(),
-                        sampling.frequencyPenalty(), sampling.repetitionPenalty());
+                SamplingParams seeded = params.sampling().withSeed(params.sampling().seed() + choice.answer.index);
                 tickets.add(served.scheduler().submit(
                         new GenerationRequest(job.promptIds(), maxTokens, seeded, served.stopIds(), params.logprobs()), choice));
             }

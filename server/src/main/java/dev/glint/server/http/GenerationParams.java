@@ -3,7 +3,9 @@ package dev.glint.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.glint.engine.sampling.SamplingParams;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -17,7 +19,7 @@ record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String>
      * Chat asks for log-probabilities with {@code logprobs: true} and {@code top_logprobs: 0..20}, legacy completions
      * with {@code logprobs: 0..5}; -1 means none were asked for.
      */
-    static GenerationParams parse(JsonNode body, GenerationDefaults defaults, boolean chat) {
+    static GenerationParams parse(JsonNode body, GenerationDefaults defaults, boolean chat, int vocabSize) {
         RequestFields f = new RequestFields(body);
         Integer maxTokens = defaults.maxTokens();
         for (String name : new String[]{"max_tokens", "max_completion_tokens"}) {
@@ -52,10 +54,42 @@ record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String>
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(null, e.getMessage());
         }
+        sampling = sampling.withLogitBias(logitBias(f.object("logit_bias"), vocabSize));
+        JsonNode format = f.object("response_format");
+        if (format != null && !format.path("type").asText("").equals("text")) {
+            throw ApiException.badRequest("response_format", "response_format " + format.path("type")
+                    + " (constrained decoding) is not supported yet; only {\"type\": \"text\"}");
+        }
         JsonNode streamOptions = f.object("stream_options");
         boolean includeUsage = streamOptions != null && new RequestFields(streamOptions).bool("include_usage", false);
         return new GenerationParams(sampling, maxTokens, f.strings("stop"), f.integer("n", 1, 1, 16),
                 f.bool("stream", false), includeUsage, logprobs);
+    }
+
+    /** OpenAI's {@code logit_bias}: token ids (as JSON keys) of this model mapped to a bias in [-100, 100]. */
+    private static Map<Integer, Float> logitBias(JsonNode bias, int vocabSize) {
+        Map<Integer, Float> out = new HashMap<>();
+        if (bias == null) {
+            return out;
+        }
+        bias.properties().forEach(entry -> {
+            int id;
+            try {
+                id = Integer.parseInt(entry.getKey());
+            } catch (NumberFormatException e) {
+                id = -1;
+            }
+            JsonNode value = entry.getValue();
+            if (id < 0 || id >= vocabSize) {
+                throw ApiException.badRequest("logit_bias", "logit_bias key '" + entry.getKey() + "' is not a token id of this "
+                        + "model (0 to " + (vocabSize - 1) + ")");
+            }
+            if (!value.isNumber() || value.doubleValue() < -100 || value.doubleValue() > 100) {
+                throw ApiException.badRequest("logit_bias", "logit_bias[" + id + "] must be a number between -100 and 100, got " + value);
+            }
+            out.put(id, value.floatValue());
+        });
+        return out;
     }
 
     /** What a request that says nothing gets: the model's generation_config.json values and a max_tokens default. */

@@ -211,6 +211,32 @@ class OpenAiServerTest {
     }
 
     @Test
+    void logitBiasBansTheEndOfTurnAndForcesAToken() throws Exception {
+        String ask = "{\"model\":\"glm-nano\",\"temperature\":0,\"max_tokens\":40,\"chat_template_kwargs\":{\"enable_thinking\":false},"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"Which city is the capital of Brazil?\"}]";
+        JsonNode free = JSON.readTree(post("/v1/chat/completions", ask + "}", KEY).body());
+        assertEquals("stop", free.at("/choices/0/finish_reason").asText(), free.toString());
+        StringBuilder bans = new StringBuilder();
+        for (int eos : served.stopIds()) {
+            bans.append(bans.isEmpty() ? "" : ",").append('"').append(eos).append("\":-100");
+        }
+        JsonNode endless = JSON.readTree(post("/v1/chat/completions", ask + ",\"logit_bias\":{" + bans + "}}", KEY).body());
+        assertEquals("length", endless.at("/choices/0/finish_reason").asText(), "-100 on every eos id: " + endless);
+        assertEquals(40, endless.at("/usage/completion_tokens").asInt());
+        assertTrue(endless.at("/choices/0/message/content").asText().startsWith("The capital of Brazil is Brasilia."), endless.toString());
+
+        int a = served.tokenizer().encode("A")[0];
+        JsonNode forced = JSON.readTree(post("/v1/completions", "{\"model\":\"glm-nano\",\"prompt\":\"The capital of Brazil is\","
+                + "\"max_tokens\":5,\"temperature\":1,\"logit_bias\":{\"" + a + "\":100}}", KEY).body());
+        assertEquals("AAAAA", forced.at("/choices/0/text").asText(), "+100 forces token " + a + ": " + forced);
+
+        assertError(post("/v1/chat/completions", ask + ",\"logit_bias\":{\"999999\":5}}", KEY), 400, "logit_bias", "999999");
+        assertError(post("/v1/chat/completions", ask + ",\"logit_bias\":{\"5\":101}}", KEY), 400, "logit_bias", "-100 and 100");
+        assertError(post("/v1/chat/completions", ask + ",\"response_format\":{\"type\":\"json_object\"}}", KEY), 400,
+                "response_format", "not supported yet");
+    }
+
+    @Test
     void logprobsCoverEveryGeneratedTokenWithTheBestAlternatives() throws Exception {
         ChatCompletion answer = client.chat().completions().create(ask("Which city is the capital of Brazil?", false)
                 .logprobs(true).topLogprobs(2L).build());
