@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
  */
 public final class Sampler {
     private final SamplingParams params;
+    private final TokenConstraint constraint;
     private final SplittableRandom random;
     private final Set<Integer> seen = new HashSet<>();
     private final Map<Integer, Integer> generatedCounts = new HashMap<>();
@@ -22,7 +23,13 @@ public final class Sampler {
     }
 
     public Sampler(SamplingParams params, int[] prompt) {
+        this(params, prompt, null);
+    }
+
+    /** With a constraint (or null) that decides which tokens may come at all. */
+    public Sampler(SamplingParams params, int[] prompt, TokenConstraint constraint) {
         this.params = params;
+        this.constraint = constraint;
         this.random = new SplittableRandom(params.seed());
         for (int id : prompt) {
             seen.add(id);
@@ -31,6 +38,9 @@ public final class Sampler {
 
     /** Picks a token from {@code logits[0, vocab)} (which it may change, to apply penalties). */
     public int sample(float[] logits, int vocab) {
+        if (constraint != null) {
+            constraint.mask(logits, vocab);
+        }
         params.logitBias().forEach((id, bias) -> {
             if (id < vocab) {
                 logits[id] += bias;
@@ -40,6 +50,9 @@ public final class Sampler {
             penalize(logits);
         }
         int token = draw(logits, vocab);
+        if (constraint != null) {
+            constraint.accept(token);
+        }
         seen.add(token);
         generatedCounts.merge(token, 1, Integer::sum);
         return token;

@@ -345,7 +345,7 @@ public final class Scheduler implements AutoCloseable {
             this.tokens = Arrays.copyOf(request.prompt(), request.prompt().length + Math.min(request.maxTokens(), 256));
             this.promptLength = request.prompt().length;
             this.length = promptLength;
-            this.sampler = new Sampler(request.sampling(), request.prompt());
+            this.sampler = new Sampler(request.sampling(), request.prompt(), request.constraint());
         }
 
         int[] tokens() {

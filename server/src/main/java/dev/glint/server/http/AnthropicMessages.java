@@ -66,7 +66,8 @@ final class AnthropicMessages implements WireProtocol {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(null, e.getMessage());
         }
-        return new GenerationParams(sampling, maxTokens, f.strings("stop_sequences"), 1, f.bool("stream", false), false, -1);
+        return new GenerationParams(sampling, maxTokens, f.strings("stop_sequences"), 1, f.bool("stream", false), false, -1,
+                null);
     }
 
     @Override

@@ -1,6 +1,8 @@
 package dev.glint.server.http;
 
+import dev.glint.engine.grammar.GrammarConstraint;
 import dev.glint.engine.sampling.SamplingParams;
+import dev.glint.engine.sampling.TokenConstraint;
 import dev.glint.engine.scheduler.GenerationRequest;
 import dev.glint.engine.scheduler.QueueFullException;
 import dev.glint.engine.scheduler.Scheduler;
@@ -62,8 +64,10 @@ final class Generation {
         try {
             for (Choice choice : choices) {
                 SamplingParams seeded = params.sampling().withSeed(params.sampling().seed() + choice.answer.index);
-                tickets.add(served.scheduler().submit(
-                        new GenerationRequest(job.promptIds(), maxTokens, seeded, served.stopIds(), params.logprobs()), choice));
+                TokenConstraint constraint = params.grammar() == null ? null
+                        : new GrammarConstraint(params.grammar(), served.vocabulary(), maxTokens);
+                tickets.add(served.scheduler().submit(new GenerationRequest(job.promptIds(), maxTokens, seeded,
+                        served.stopIds(), params.logprobs(), constraint), choice));
             }
         } catch (RuntimeException e) {
             tickets.forEach(Scheduler.Ticket::cancel);

@@ -28,12 +28,10 @@ record GenerationJob(int[] promptIds, String forced, ChatReading chat, Generatio
      * the protocol adapters translate their requests into this shape.
      */
     static GenerationJob chat(ServedModel served, JsonNode request, GenerationParams params, boolean clampMaxTokens) {
-        if (served.thinking() != null && request.isObject()) {
-            ObjectNode forcedThinking = ((ObjectNode) request).deepCopy();
-            JsonNode kwargs = forcedThinking.path("chat_template_kwargs");
-            (kwargs.isObject() ? (ObjectNode) kwargs : forcedThinking.putObject("chat_template_kwargs"))
-                    .put("enable_thinking", served.thinking());
-            request = forcedThinking;
+        if (params.grammar() != null) {
+            request = structured(request);
+        } else if (served.thinking() != null) {
+            request = withThinking(request, served.thinking());
         }
         ChatPrompt prompt = prompt(served, request);
         JsonNode choice = request.get("tool_choice");
@@ -41,6 +39,27 @@ record GenerationJob(int[] promptIds, String forced, ChatReading chat, Generatio
         String forced = forcedCall(choice, request.get("tools"), prompt.text());
         return new GenerationJob(served.tokenizer().encode(prompt.text() + forced), forced,
                 new ChatReading(tools, prompt.startsInReasoning()), params, clampMaxTokens);
+    }
+
+    /**
+     * A chat request whose answer a grammar constrains (this wins over {@code --thinking}): GLM answers at once (thinking off, the template pre-filling an
+     * empty think block), since the grammar reads the answer from its first token; a forced tool call cannot be one.
+     */
+    private static JsonNode structured(JsonNode request) {
+        JsonNode choice = request.path("tool_choice");
+        if (choice.isObject() || choice.isTextual() && choice.textValue().equals("required")) {
+            throw ApiException.badRequest("tool_choice", "a response_format that constrains the answer cannot go with a "
+                    + "tool_choice that forces a tool call");
+        }
+        return withThinking(request, false);
+    }
+
+    /** The request with GLM's thinking switched on or off, whatever it asked. */
+    private static JsonNode withThinking(JsonNode request, boolean on) {
+        ObjectNode copy = ((ObjectNode) request).deepCopy();
+        JsonNode kwargs = copy.path("chat_template_kwargs");
+        (kwargs.isObject() ? (ObjectNode) kwargs : copy.putObject("chat_template_kwargs")).put("enable_thinking", on);
+        return copy;
     }
 
     /** The request rendered through the model's chat template; a conversation the template refuses is a 400. */

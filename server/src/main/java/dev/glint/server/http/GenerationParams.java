@@ -1,6 +1,7 @@
 package dev.glint.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.grammar.GrammarAutomaton;
 import dev.glint.engine.sampling.SamplingParams;
 
 import java.util.HashMap;
@@ -13,13 +14,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * names the field. Fields the server cannot honour are refused, not ignored.
  */
 record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String> stop, int n, boolean stream,
-                        boolean includeUsage, int logprobs) {
+                        boolean includeUsage, int logprobs, GrammarAutomaton grammar) {
 
     /**
      * Chat asks for log-probabilities with {@code logprobs: true} and {@code top_logprobs: 0..20}, legacy completions
      * with {@code logprobs: 0..5}; -1 means none were asked for.
      */
-    static GenerationParams parse(JsonNode body, GenerationDefaults defaults, boolean chat, int vocabSize) {
+    static GenerationParams parse(JsonNode body, GenerationDefaults defaults, boolean chat, ServedModel served) {
         RequestFields f = new RequestFields(body);
         Integer maxTokens = defaults.maxTokens();
         for (String name : new String[]{"max_tokens", "max_completion_tokens"}) {
@@ -54,16 +55,36 @@ record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String>
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(null, e.getMessage());
         }
-        sampling = sampling.withLogitBias(logitBias(f.object("logit_bias"), vocabSize));
-        JsonNode format = f.object("response_format");
-        if (format != null && !format.path("type").asText("").equals("text")) {
-            throw ApiException.badRequest("response_format", "response_format " + format.path("type")
-                    + " (constrained decoding) is not supported yet; only {\"type\": \"text\"}");
-        }
+        sampling = sampling.withLogitBias(logitBias(f.object("logit_bias"), served.tokenizer().vocabSize()));
         JsonNode streamOptions = f.object("stream_options");
         boolean includeUsage = streamOptions != null && new RequestFields(streamOptions).bool("include_usage", false);
         return new GenerationParams(sampling, maxTokens, f.strings("stop"), f.integer("n", 1, 1, 16),
-                f.bool("stream", false), includeUsage, logprobs);
+                f.bool("stream", false), includeUsage, logprobs, responseFormat(f.object("response_format"), served));
+    }
+
+    /**
+     * OpenAI's {@code response_format}: {@code text} (free), {@code json_object} (any JSON object) or
+     * {@code json_schema} ({@code {"json_schema": {"name", "schema", "strict"}}}), enforced by constrained decoding.
+     */
+    static GrammarAutomaton responseFormat(JsonNode format, ServedModel served) {
+        if (format == null) {
+            return null;
+        }
+        return switch (format.path("type").asText("")) {
+            case "text" -> null;
+            case "json_object" -> served.grammar(null, "response_format");
+            case "json_schema" -> {
+                // Chat nests the schema in json_schema; the Responses API's text.format carries it directly.
+                JsonNode schema = format.has("json_schema") ? format.path("json_schema").get("schema") : format.get("schema");
+                if (schema == null || !(schema.isObject() || schema.isBoolean())) {
+                    throw ApiException.badRequest("response_format", "a json_schema response_format needs its schema "
+                            + "(response_format.json_schema.schema, text.format.schema in the Responses API)");
+                }
+                yield served.grammar(schema, "response_format");
+            }
+            default -> throw ApiException.badRequest("response_format", "response_format type must be text, json_object "
+                    + "or json_schema, not " + format.path("type"));
+        };
     }
 
     /** OpenAI's {@code logit_bias}: token ids (as JSON keys) of this model mapped to a bias in [-100, 100]. */

@@ -25,7 +25,7 @@ final class OpenAiChat implements WireProtocol {
 
     @Override
     public void serve(String path, Exchange exchange, JsonNode body) {
-        GenerationParams params = GenerationParams.parse(body, served.defaults(), true, served.tokenizer().vocabSize());
+        GenerationParams params = GenerationParams.parse(body, served.defaults(), true, served);
         GenerationJob job = GenerationJob.chat(served, body, params, false);
         Generation.start(served, metrics, exchange, job, new Renderer(exchange, params));
     }

@@ -3,6 +3,7 @@ package dev.glint.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.engine.grammar.GrammarAutomaton;
 import dev.glint.engine.sampling.SamplingParams;
 import dev.glint.engine.scheduler.TokenSink.Usage;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -43,9 +44,11 @@ final class OpenAiResponses implements WireProtocol {
             throw ApiException.badRequest("previous_response_id",
                     "this server keeps no responses: send the whole conversation in 'input' instead of previous_response_id");
         }
-        String format = body.path("text").path("format").path("type").asText("text");
-        if (!format.equals("text")) {
-            throw ApiException.badRequest("text.format", "text.format '" + format + "' is not supported yet; only \"text\"");
+        GrammarAutomaton grammar;
+        try {
+            grammar = GenerationParams.responseFormat(body.path("text").get("format"), served);
+        } catch (ApiException e) {
+            throw ApiException.badRequest("text.format", e.getMessage());
         }
         ObjectNode chat = ResponsesInput.toChat(body);
         SamplingParams sampling;
@@ -56,7 +59,8 @@ final class OpenAiResponses implements WireProtocol {
             throw ApiException.badRequest(null, e.getMessage());
         }
         Integer maxTokens = f.has("max_output_tokens") ? f.integer("max_output_tokens", 0, 1, Integer.MAX_VALUE) : null;
-        GenerationParams params = new GenerationParams(sampling, maxTokens, List.of(), 1, f.bool("stream", false), false, -1);
+        GenerationParams params = new GenerationParams(sampling, maxTokens, List.of(), 1, f.bool("stream", false), false, -1,
+                grammar);
         GenerationJob job = GenerationJob.chat(served, chat, params, false);
         Generation.start(served, metrics, exchange, job, new Renderer(exchange, params.stream(), body));
     }

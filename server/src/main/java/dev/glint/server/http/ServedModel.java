@@ -1,5 +1,11 @@
 package dev.glint.server.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.grammar.Grammar;
+import dev.glint.engine.grammar.GrammarAutomaton;
+import dev.glint.engine.grammar.JsonSchemaGrammar;
+import dev.glint.engine.grammar.TokenVocabulary;
+import dev.glint.engine.grammar.UnsupportedSchemaException;
 import dev.glint.engine.model.GenerationConfig;
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.model.KvPool;
@@ -16,7 +22,9 @@ import dev.glint.kernels.MatrixProducts.Activations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -31,6 +39,14 @@ public final class ServedModel implements AutoCloseable {
     private final Set<Integer> stopIds;
     private final GenerationParams.GenerationDefaults defaults;
     private final Boolean thinking;
+    private TokenVocabulary vocabulary;
+    /** The automata of the schemas most recently asked for, least recently used first. */
+    private final Map<String, GrammarAutomaton> grammars = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, GrammarAutomaton> eldest) {
+            return size() > 32;
+        }
+    };
     private final MemoryPlan plan;
     private final Scheduler scheduler;
     private final long loadedAt = System.currentTimeMillis() / 1000;
@@ -146,6 +162,43 @@ public final class ServedModel implements AutoCloseable {
 
     long loadedAt() {
         return loadedAt;
+    }
+
+    /**
+     * The vocabulary as the grammars of structured output read it, built on first use: added tokens are left out,
+     * special or not, since GLM's output parser reads {@code <think>} or {@code <tool_call>} as markup wherever it is.
+     */
+    synchronized TokenVocabulary vocabulary() {
+        if (vocabulary == null) {
+            vocabulary = TokenVocabulary.of(model.config().vocabSize(),
+                    id -> id < tokenizer.vocabSize() && !tokenizer.isAdded(id) ? tokenizer.bytes(id) : null, stopIds);
+        }
+        return vocabulary;
+    }
+
+    /**
+     * The automaton of a JSON schema (null: any JSON object), compiled once and kept for the next requests with the
+     * same schema, with the token masks it has computed; a schema the compiler refuses is a 400 naming the keyword.
+     */
+    GrammarAutomaton grammar(JsonNode schema, String param) {
+        String key = schema == null ? "" : schema.toString();
+        synchronized (grammars) {
+            GrammarAutomaton known = grammars.get(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        Grammar grammar;
+        try {
+            grammar = schema == null ? JsonSchemaGrammar.anyObject() : JsonSchemaGrammar.compile(schema);
+        } catch (UnsupportedSchemaException e) {
+            throw ApiException.badRequest(param, e.getMessage());
+        }
+        GrammarAutomaton automaton = new GrammarAutomaton(grammar, vocabulary());
+        synchronized (grammars) {
+            grammars.put(key, automaton);
+        }
+        return automaton;
     }
 
     StreamingDecoder textStream() {

@@ -34,6 +34,7 @@ public final class Tokenizer {
     private final String[] tokenOfId;
     private final byte[][] bytesOfId;
     private final BitSet special = new BitSet();
+    private final BitSet added = new BitSet();
 
     /** Special tokens are known by their text, as in Hugging Face, so a vocabulary entry spelled the same is one too. */
     Tokenizer(AddedVocabulary addedVocabulary, List<PreTokenizer> preTokenizers, BytePairEncoding model, Map<String, Integer> vocab) {
@@ -48,6 +49,7 @@ public final class Tokenizer {
         tokenOfId = new String[size];
         vocab.forEach((token, id) -> tokenOfId[id] = token);
         addedTokens.forEach(t -> tokenOfId[t.id()] = addedVocabulary.spelling(t));
+        addedTokens.forEach(t -> added.set(t.id()));
         Set<String> specialContents = addedTokens.stream().filter(AddedToken::special).map(AddedToken::content).collect(Collectors.toSet());
         bytesOfId = new byte[size][];
         for (int id = 0; id < size; id++) {
@@ -104,6 +106,11 @@ public final class Tokenizer {
     /** Whether {@code id} is an added token marked {@code special}, which decoding can skip. */
     public boolean isSpecial(int id) {
         return id >= 0 && special.get(id);
+    }
+
+    /** Whether {@code id} is an added token, special or not: markup such as GLM's {@code <think>}, not text. */
+    public boolean isAdded(int id) {
+        return id >= 0 && added.get(id);
     }
 
     /** The bytes token {@code id} stands for, which need not be whole UTF-8 characters; empty for an id without a token. */
