@@ -8,6 +8,7 @@ import dev.glint.engine.scheduler.TokenSink.Usage;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -19,6 +20,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code output_config}, the beta headers) are accepted; the prefix cache is automatic.
  */
 final class AnthropicMessages implements WireProtocol {
+    /** Read, or accepted because they change nothing here (Claude Code sends the last four). */
+    private static final Set<String> FIELDS = Set.of("model", "messages", "system", "max_tokens", "temperature", "top_p",
+            "top_k", "stop_sequences", "stream", "tools", "tool_choice", "thinking", "metadata", "context_management",
+            "output_config", "service_tier");
     /** How often a stream says it is alive while a long prompt is prefilled. */
     private static final int PING_SECONDS = 5;
 
@@ -28,6 +33,11 @@ final class AnthropicMessages implements WireProtocol {
     AnthropicMessages(ServedModel served, Metrics metrics) {
         this.served = served;
         this.metrics = metrics;
+    }
+
+    @Override
+    public Set<String> fields() {
+        return FIELDS;
     }
 
     @Override

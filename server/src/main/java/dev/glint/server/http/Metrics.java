@@ -8,6 +8,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /** Prometheus text-format counters and latency histograms of the server and its scheduler. */
 final class Metrics {
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong unknownFields = new AtomicLong();
     private final Histogram timeToFirstToken = new Histogram("glint_time_to_first_token_seconds",
             "Seconds from a request's arrival to its first generated token.",
             0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30);
@@ -17,6 +18,11 @@ final class Metrics {
 
     void requestStarted() {
         requests.incrementAndGet();
+    }
+
+    /** A request carried a top-level field its protocol does not know: accepted, and counted here. */
+    void unknownField() {
+        unknownFields.incrementAndGet();
     }
 
     void firstToken(long nanos) {
@@ -31,6 +37,8 @@ final class Metrics {
         Scheduler.Stats stats = served.scheduler().stats();
         StringBuilder out = new StringBuilder();
         metric(out, "glint_requests_total", "counter", "Completion requests received.", requests.get());
+        metric(out, "glint_request_fields_unknown_total", "counter",
+                "Top-level request fields no protocol adapter reads, accepted and ignored.", unknownFields.get());
         metric(out, "glint_requests_running", "gauge", "Sequences being generated.", stats.running());
         metric(out, "glint_requests_waiting", "gauge", "Sequences waiting for a slot.", stats.waiting());
         metric(out, "glint_prompt_tokens_total", "counter", "Prompt tokens prefilled.", stats.promptTokens());

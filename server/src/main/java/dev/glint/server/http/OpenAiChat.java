@@ -4,18 +4,31 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.Set;
+
 /**
  * OpenAI's {@code POST /v1/chat/completions}: the request is already in the shape the chat template reads; the answer
  * comes back as a message with {@code content}, {@code reasoning_content} and {@code tool_calls}, or streamed as
  * {@code chat.completion.chunk} deltas.
  */
 final class OpenAiChat implements WireProtocol {
+    /** Read, or accepted because they change nothing here ({@code user}, {@code metadata}, {@code store}, ...). */
+    private static final Set<String> FIELDS = Set.of("model", "messages", "max_tokens", "max_completion_tokens", "temperature",
+            "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty", "repetition_penalty", "seed", "stop", "n",
+            "stream", "stream_options", "tools", "tool_choice", "chat_template_kwargs", "reasoning_effort", "thinking",
+            "logprobs", "top_logprobs", "logit_bias", "response_format", "add_generation_prompt", "user", "metadata",
+            "store", "service_tier", "parallel_tool_calls");
     private final ServedModel served;
     private final Metrics metrics;
 
     OpenAiChat(ServedModel served, Metrics metrics) {
         this.served = served;
         this.metrics = metrics;
+    }
+
+    @Override
+    public Set<String> fields() {
+        return FIELDS;
     }
 
     @Override

@@ -3,17 +3,28 @@ package dev.glint.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.Set;
+
 /**
  * OpenAI's legacy {@code POST /v1/completions}: a raw prompt (text or token ids) continued as raw text up to a stop
  * string, returned as {@code text_completion} choices.
  */
 final class OpenAiCompletions implements WireProtocol {
+    /** Read, or accepted because they change nothing here. */
+    private static final Set<String> FIELDS = Set.of("model", "prompt", "max_tokens", "temperature", "top_p", "top_k", "min_p",
+            "presence_penalty", "frequency_penalty", "repetition_penalty", "seed", "stop", "n", "stream", "stream_options",
+            "logprobs", "logit_bias", "response_format", "echo", "suffix", "user");
     private final ServedModel served;
     private final Metrics metrics;
 
     OpenAiCompletions(ServedModel served, Metrics metrics) {
         this.served = served;
         this.metrics = metrics;
+    }
+
+    @Override
+    public Set<String> fields() {
+        return FIELDS;
     }
 
     @Override

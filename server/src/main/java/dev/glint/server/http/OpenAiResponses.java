@@ -9,6 +9,7 @@ import dev.glint.engine.scheduler.TokenSink.Usage;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -21,12 +22,21 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code response.completed}).
  */
 final class OpenAiResponses implements WireProtocol {
+    /** Read, or accepted because they change nothing here (Codex sends include, prompt_cache_key, client_metadata). */
+    private static final Set<String> FIELDS = Set.of("model", "input", "instructions", "tools", "tool_choice", "reasoning",
+            "max_output_tokens", "temperature", "top_p", "stream", "store", "previous_response_id", "text", "include",
+            "prompt_cache_key", "metadata", "client_metadata", "parallel_tool_calls", "user", "service_tier", "truncation");
     private final ServedModel served;
     private final Metrics metrics;
 
     OpenAiResponses(ServedModel served, Metrics metrics) {
         this.served = served;
         this.metrics = metrics;
+    }
+
+    @Override
+    public Set<String> fields() {
+        return FIELDS;
     }
 
     @Override

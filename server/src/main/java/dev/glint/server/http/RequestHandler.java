@@ -81,7 +81,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                 requireMethod(method, HttpMethod.POST);
                 refuseWhileDraining();
                 metrics.requestStarted();
-                protocol.serve(path, exchange, body(request));
+                JsonNode body = body(request);
+                body.fieldNames().forEachRemaining(field -> {
+                    if (!protocol.fields().contains(field)) {
+                        metrics.unknownField();
+                    }
+                });
+                protocol.serve(path, exchange, body);
                 return;
             }
         }

@@ -211,6 +211,27 @@ class OpenAiServerTest {
     }
 
     @Test
+    void unknownFieldsAreAcceptedAndCountedInMetrics() throws Exception {
+        String ask = "{\"model\":\"glm-nano\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]";
+        long before = unknownFields();
+        assertEquals(200, post("/v1/chat/completions", ask + ",\"user\":\"u1\",\"store\":false}", KEY).statusCode());
+        assertEquals(before, unknownFields(), "documented fields that change nothing are not unknown");
+        assertEquals(200, post("/v1/chat/completions", ask + ",\"vendor_knob\":1,\"another\":{}}", KEY).statusCode());
+        assertTrue(unknownFields() >= before + 2, "two unknown fields counted: " + unknownFields() + " after " + before);
+    }
+
+    private static long unknownFields() throws Exception {
+        String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/metrics"))
+                .header("Authorization", "Bearer " + KEY).build(), HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("glint_request_fields_unknown_total ")) {
+                return Long.parseLong(line.substring(line.indexOf(' ') + 1));
+            }
+        }
+        throw new AssertionError("no glint_request_fields_unknown_total in " + metrics);
+    }
+
+    @Test
     void logitBiasBansTheEndOfTurnAndForcesAToken() throws Exception {
         String ask = "{\"model\":\"glm-nano\",\"temperature\":0,\"max_tokens\":40,\"chat_template_kwargs\":{\"enable_thinking\":false},"
                 + "\"messages\":[{\"role\":\"user\",\"content\":\"Which city is the capital of Brazil?\"}]";
@@ -232,8 +253,8 @@ class OpenAiServerTest {
 
         assertError(post("/v1/chat/completions", ask + ",\"logit_bias\":{\"999999\":5}}", KEY), 400, "logit_bias", "999999");
         assertError(post("/v1/chat/completions", ask + ",\"logit_bias\":{\"5\":101}}", KEY), 400, "logit_bias", "-100 and 100");
-        assertError(post("/v1/chat/completions", ask + ",\"response_format\":{\"type\":\"json_object\"}}", KEY), 400,
-                "response_format", "not supported yet");
+        assertError(post("/v1/chat/completions", ask + ",\"response_format\":{\"type\":\"xml\"}}", KEY), 400,
+                "response_format", "xml");
     }
 
     @Test
