@@ -79,6 +79,12 @@ public final class Grammar {
 
         /** Adds an alternative to {@code rule}: elements from {@link #ref}, {@link #bytes} and {@link #literal}. */
         public Builder alternative(int rule, int[]... parts) {
+            rules.get(rule).add(sequence(parts));
+            return this;
+        }
+
+        /** The parts one after the other. */
+        public static int[] sequence(int[]... parts) {
             int length = 0;
             for (int[] part : parts) {
                 length += part.length;
@@ -89,8 +95,7 @@ public final class Grammar {
                 System.arraycopy(part, 0, sequence, at, part.length);
                 at += part.length;
             }
-            rules.get(rule).add(sequence);
-            return this;
+            return sequence;
         }
 
         /** A rule with the given alternatives. */

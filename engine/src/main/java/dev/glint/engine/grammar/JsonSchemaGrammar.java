@@ -12,6 +12,7 @@ import java.util.Set;
 
 import static dev.glint.engine.grammar.Grammar.Builder.empty;
 import static dev.glint.engine.grammar.Grammar.Builder.ref;
+import static dev.glint.engine.grammar.Grammar.Builder.sequence;
 
 /**
  * Compiles a JSON schema into a {@link Grammar} of the JSON texts it accepts, with optional whitespace between
@@ -57,7 +58,7 @@ public final class JsonSchemaGrammar {
     public static Grammar compile(JsonNode schema) {
         JsonSchemaGrammar compiler = new JsonSchemaGrammar(schema);
         int value = compiler.value(schema, "#");
-        return compiler.g.build(compiler.g.rule(new int[][]{concat(ref(compiler.ws), ref(value), ref(compiler.ws))}));
+        return compiler.g.build(compiler.g.rule(sequence(ref(compiler.ws), ref(value), ref(compiler.ws))));
     }
 
     /** Any JSON object (OpenAI's {@code json_object}). */
@@ -65,27 +66,13 @@ public final class JsonSchemaGrammar {
         return compile(JsonNodeFactory.instance.objectNode().put("type", "object"));
     }
 
-    private static int[] concat(int[]... parts) {
-        int length = 0;
-        for (int[] part : parts) {
-            length += part.length;
-        }
-        int[] out = new int[length];
-        int at = 0;
-        for (int[] part : parts) {
-            System.arraycopy(part, 0, out, at, part.length);
-            at += part.length;
-        }
-        return out;
-    }
-
     /** Nothing, a space, or a line break and up to 20 spaces or tabs of indentation: bounded, so it cannot run on. */
     private int whitespace() {
         int indent = g.rule(empty());
         for (int i = 0; i < 20; i++) {
-            indent = g.rule(empty(), concat(g.anyOf(" \t"), ref(indent)));
+            indent = g.rule(empty(), sequence(g.anyOf(" \t"), ref(indent)));
         }
-        return g.rule(empty(), g.literal(" "), concat(g.literal("\n"), ref(indent)));
+        return g.rule(empty(), g.literal(" "), sequence(g.literal("\n"), ref(indent)));
     }
 
     /**
@@ -97,15 +84,15 @@ public final class JsonSchemaGrammar {
         int[] hex = g.anyOf("0123456789abcdefABCDEF");
         int[] tail = g.bytes(range(0x80, 0xC0, ""));
         // The well-formed UTF-8 sequences (RFC 3629, table 3-7): no overlong forms, surrogates or code points past U+10FFFF.
-        return g.rule(plain, concat(g.literal("\\"), g.anyOf("\"\\/bfnrt")), concat(g.literal("\\u"), hex, hex, hex, hex),
-                concat(g.bytes(range(0xC2, 0xE0, "")), tail),
-                concat(g.bytes(range(0xE0, 0xE1, "")), g.bytes(range(0xA0, 0xC0, "")), tail),
-                concat(g.bytes(range(0xE1, 0xED, "")), tail, tail),
-                concat(g.bytes(range(0xED, 0xEE, "")), g.bytes(range(0x80, 0xA0, "")), tail),
-                concat(g.bytes(range(0xEE, 0xF0, "")), tail, tail),
-                concat(g.bytes(range(0xF0, 0xF1, "")), g.bytes(range(0x90, 0xC0, "")), tail, tail),
-                concat(g.bytes(range(0xF1, 0xF4, "")), tail, tail, tail),
-                concat(g.bytes(range(0xF4, 0xF5, "")), g.bytes(range(0x80, 0x90, "")), tail, tail));
+        return g.rule(plain, sequence(g.literal("\\"), g.anyOf("\"\\/bfnrt")), sequence(g.literal("\\u"), hex, hex, hex, hex),
+                sequence(g.bytes(range(0xC2, 0xE0, "")), tail),
+                sequence(g.bytes(range(0xE0, 0xE1, "")), g.bytes(range(0xA0, 0xC0, "")), tail),
+                sequence(g.bytes(range(0xE1, 0xED, "")), tail, tail),
+                sequence(g.bytes(range(0xED, 0xEE, "")), g.bytes(range(0x80, 0xA0, "")), tail),
+                sequence(g.bytes(range(0xEE, 0xF0, "")), tail, tail),
+                sequence(g.bytes(range(0xF0, 0xF1, "")), g.bytes(range(0x90, 0xC0, "")), tail, tail),
+                sequence(g.bytes(range(0xF1, 0xF4, "")), tail, tail, tail),
+                sequence(g.bytes(range(0xF4, 0xF5, "")), g.bytes(range(0x80, 0x90, "")), tail, tail));
     }
 
     /** Bytes from {@code from} to {@code to} (exclusive) but the characters of {@code except}. */
@@ -120,7 +107,7 @@ public final class JsonSchemaGrammar {
     private int stringRule() {
         int characters = g.rule();
         g.alternative(characters, empty()).alternative(characters, ref(character), ref(characters));
-        return g.rule(concat(g.literal("\""), ref(characters), g.literal("\"")));
+        return g.rule(sequence(g.literal("\""), ref(characters), g.literal("\"")));
     }
 
     /** A string of {@code min} to {@code max} characters ({@code max} -1: unbounded). */
@@ -133,16 +120,16 @@ public final class JsonSchemaGrammar {
             rest = upTo(ref(character), max - min);
         }
         for (int i = 0; i < min; i++) {
-            rest = g.rule(concat(ref(character), ref(rest)));
+            rest = g.rule(sequence(ref(character), ref(rest)));
         }
-        return g.rule(concat(g.literal("\""), ref(rest), g.literal("\"")));
+        return g.rule(sequence(g.literal("\""), ref(rest), g.literal("\"")));
     }
 
     /** Up to {@code count} more of {@code element}. */
     private int upTo(int[] element, int count) {
         int rule = g.rule(empty());
         for (int i = 0; i < count; i++) {
-            rule = g.rule(empty(), concat(element, ref(rule)));
+            rule = g.rule(empty(), sequence(element, ref(rule)));
         }
         return rule;
     }
@@ -150,30 +137,30 @@ public final class JsonSchemaGrammar {
     private int integerRule() {
         int[] digit = g.anyOf("0123456789");
         int[] nonZero = g.anyOf("123456789");
-        int magnitude = g.rule(g.literal("0"), concat(nonZero, ref(upTo(digit, 15))));
-        return g.rule(ref(magnitude), concat(g.literal("-"), ref(magnitude)));
+        int magnitude = g.rule(g.literal("0"), sequence(nonZero, ref(upTo(digit, 15))));
+        return g.rule(ref(magnitude), sequence(g.literal("-"), ref(magnitude)));
     }
 
     private int numberRule() {
         int[] digit = g.anyOf("0123456789");
-        int fraction = g.rule(empty(), concat(g.literal("."), digit, ref(upTo(digit, 15))));
-        int exponent = g.rule(empty(), concat(g.anyOf("eE"), ref(g.rule(empty(), g.anyOf("+-"))), digit, ref(upTo(digit, 2))));
-        return g.rule(concat(ref(integer), ref(fraction), ref(exponent)));
+        int fraction = g.rule(empty(), sequence(g.literal("."), digit, ref(upTo(digit, 15))));
+        int exponent = g.rule(empty(), sequence(g.anyOf("eE"), ref(g.rule(empty(), g.anyOf("+-"))), digit, ref(upTo(digit, 2))));
+        return g.rule(sequence(ref(integer), ref(fraction), ref(exponent)));
     }
 
     /** {@code {}} or members {@code "key": value} separated by commas, any keys. */
     private int objectOf(int valueRule) {
-        int member = g.rule(concat(ref(string), ref(ws), g.literal(":"), ref(ws), ref(valueRule), ref(ws)));
+        int member = g.rule(sequence(ref(string), ref(ws), g.literal(":"), ref(ws), ref(valueRule), ref(ws)));
         int more = g.rule();
         g.alternative(more, empty()).alternative(more, g.literal(","), ref(ws), ref(member), ref(more));
-        return g.rule(concat(g.literal("{"), ref(ws), g.literal("}")),
-                concat(g.literal("{"), ref(ws), ref(member), ref(more), g.literal("}")));
+        return g.rule(sequence(g.literal("{"), ref(ws), g.literal("}")),
+                sequence(g.literal("{"), ref(ws), ref(member), ref(more), g.literal("}")));
     }
 
     /** {@code [items]} with at least {@code min} and at most {@code max} (-1: any number) items. */
     private int arrayOf(int item, int min, int max) {
-        int[] element = concat(ref(item), ref(ws));
-        int[] separated = concat(g.literal(","), ref(ws), element);
+        int[] element = sequence(ref(item), ref(ws));
+        int[] separated = sequence(g.literal(","), ref(ws), element);
         // After k items: the rest of the list, needing min - k more.
         int tail;
         if (max < 0) {
@@ -183,14 +170,14 @@ public final class JsonSchemaGrammar {
             tail = upTo(separated, Math.max(0, max - Math.max(min, 1)));
         }
         for (int k = Math.max(min, 1) - 1; k >= 1; k--) {
-            tail = g.rule(concat(separated, ref(tail)));
+            tail = g.rule(sequence(separated, ref(tail)));
         }
-        int[] open = concat(g.literal("["), ref(ws));
+        int[] open = sequence(g.literal("["), ref(ws));
         if (min == 0 && max == 0) {
-            return g.rule(concat(open, g.literal("]")));
+            return g.rule(sequence(open, g.literal("]")));
         }
-        int[] nonEmpty = concat(open, element, ref(tail), g.literal("]"));
-        return min == 0 ? g.rule(concat(open, g.literal("]")), nonEmpty) : g.rule(nonEmpty);
+        int[] nonEmpty = sequence(open, element, ref(tail), g.literal("]"));
+        return min == 0 ? g.rule(sequence(open, g.literal("]")), nonEmpty) : g.rule(nonEmpty);
     }
 
     private int value(JsonNode schema, String where) {
@@ -307,7 +294,7 @@ public final class JsonSchemaGrammar {
                 return objectOf(value(additional, where + "/additionalProperties"));
             }
             return additional != null && additional.isBoolean() && !additional.booleanValue()
-                    ? g.rule(concat(g.literal("{"), ref(ws), g.literal("}"))) : objectOf(anyValue);
+                    ? g.rule(sequence(g.literal("{"), ref(ws), g.literal("}"))) : objectOf(anyValue);
         }
         if (additional != null && !(additional.isBoolean() && !additional.booleanValue())) {
             throw new UnsupportedSchemaException("additionalProperties", where,
@@ -326,7 +313,7 @@ public final class JsonSchemaGrammar {
         for (int i = 0; i < names.size(); i++) {
             String name = names.get(i);
             int valueRule = value(properties.get(name), where + "/properties/" + name);
-            members[i] = g.rule(concat(g.literal(JsonNodeFactory.instance.textNode(name).toString()), ref(ws),
+            members[i] = g.rule(sequence(g.literal(JsonNodeFactory.instance.textNode(name).toString()), ref(ws),
                     g.literal(":"), ref(ws), ref(valueRule), ref(ws)));
         }
         // rest[i][first]: properties i.. with a comma before the first one written unless it is the first overall.
@@ -334,15 +321,15 @@ public final class JsonSchemaGrammar {
         int[] restAfter = new int[names.size() + 1];
         restFirst[names.size()] = g.rule(empty());
         restAfter[names.size()] = restFirst[names.size()];
-        int[] comma = concat(g.literal(","), ref(ws));
+        int[] comma = sequence(g.literal(","), ref(ws));
         for (int i = names.size() - 1; i >= 0; i--) {
             boolean isRequired = required.contains(names.get(i));
-            restFirst[i] = isRequired ? g.rule(concat(ref(members[i]), ref(restAfter[i + 1])))
-                    : g.rule(concat(ref(members[i]), ref(restAfter[i + 1])), ref(restFirst[i + 1]));
-            restAfter[i] = isRequired ? g.rule(concat(comma, ref(members[i]), ref(restAfter[i + 1])))
-                    : g.rule(concat(comma, ref(members[i]), ref(restAfter[i + 1])), ref(restAfter[i + 1]));
+            restFirst[i] = isRequired ? g.rule(sequence(ref(members[i]), ref(restAfter[i + 1])))
+                    : g.rule(sequence(ref(members[i]), ref(restAfter[i + 1])), ref(restFirst[i + 1]));
+            restAfter[i] = isRequired ? g.rule(sequence(comma, ref(members[i]), ref(restAfter[i + 1])))
+                    : g.rule(sequence(comma, ref(members[i]), ref(restAfter[i + 1])), ref(restAfter[i + 1]));
         }
-        return g.rule(concat(g.literal("{"), ref(ws), ref(restFirst[0]), g.literal("}")));
+        return g.rule(sequence(g.literal("{"), ref(ws), ref(restFirst[0]), g.literal("}")));
     }
 
     private int reference(String ref, String where) {

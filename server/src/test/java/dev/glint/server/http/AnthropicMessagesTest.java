@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.server.http.EvalConversations.Answer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -63,33 +64,23 @@ class AnthropicMessagesTest {
         return JSON.readTree(response.body());
     }
 
-    /** The answer as reasoning, text and tool calls, whichever protocol's shape it came in. */
-    private record Answer(String reasoning, String text, String toolCalls) {
-        static Answer ofChat(JsonNode message) throws IOException {
-            StringBuilder calls = new StringBuilder();
-            for (JsonNode call : message.path("tool_calls")) {
-                calls.append(call.at("/function/name").asText()).append(JSON.readTree(call.at("/function/arguments").asText())).append(';');
-            }
-            return new Answer(message.path("reasoning_content").asText(""), message.path("content").asText(""), calls.toString());
-        }
-
-        static Answer ofBlocks(JsonNode content) {
-            StringBuilder reasoning = new StringBuilder();
-            StringBuilder text = new StringBuilder();
-            StringBuilder calls = new StringBuilder();
-            for (JsonNode block : content) {
-                switch (block.path("type").asText()) {
-                    case "thinking" -> reasoning.append(block.path("thinking").asText());
-                    case "text" -> text.append(block.path("text").asText());
-                    case "tool_use" -> {
-                        assertTrue(block.path("id").asText().startsWith("toolu_"), block.toString());
-                        calls.append(block.path("name").asText()).append(block.path("input")).append(';');
-                    }
-                    default -> throw new AssertionError("unexpected block " + block);
+    /** The answer of a Messages content array. */
+    private static Answer ofBlocks(JsonNode content) {
+        StringBuilder reasoning = new StringBuilder();
+        StringBuilder text = new StringBuilder();
+        StringBuilder calls = new StringBuilder();
+        for (JsonNode block : content) {
+            switch (block.path("type").asText()) {
+                case "thinking" -> reasoning.append(block.path("thinking").asText());
+                case "text" -> text.append(block.path("text").asText());
+                case "tool_use" -> {
+                    assertTrue(block.path("id").asText().startsWith("toolu_"), block.toString());
+                    calls.append(Answer.call(block.path("name").asText(), block.path("input")));
                 }
+                default -> throw new AssertionError("unexpected block " + block);
             }
-            return new Answer(reasoning.toString(), text.toString(), calls.toString());
         }
+        return new Answer(reasoning.toString(), text.toString(), calls.toString());
     }
 
     /** An eval.json conversation (OpenAI chat shape) written as an Anthropic Messages request. */
@@ -155,18 +146,6 @@ class AnthropicMessagesTest {
         return body;
     }
 
-    private static ObjectNode asChatRequest(JsonNode item) {
-        ObjectNode body = JSON.createObjectNode().put("model", "glm-nano").put("temperature", 0).put("max_tokens", 200);
-        body.set("messages", item.get("messages"));
-        if (item.hasNonNull("tools")) {
-            body.set("tools", item.get("tools"));
-        }
-        if (item.hasNonNull("enable_thinking")) {
-            body.putObject("chat_template_kwargs").put("enable_thinking", item.get("enable_thinking").asBoolean());
-        }
-        return body;
-    }
-
     /**
      * Every third eval.json item (all kinds: arithmetic, strings, tool calls, tool answers, thinking on, off and
      * default) through /v1/chat/completions and /v1/messages, plain and streamed: the same prompt tokens, the same
@@ -174,13 +153,13 @@ class AnthropicMessagesTest {
      */
     @Test
     void eachEvalConversationGetsTheChatCompletionsAnswerStreamedOrNot() throws Exception {
-        JsonNode items = JSON.readTree(Path.of("../models/glm-nano/eval.json").toFile()).get("items");
+        JsonNode items = EvalConversations.items();
         List<String> wrong = new ArrayList<>();
         int asked = 0;
         for (int i = 0; i < items.size(); i += 3) {
             JsonNode item = items.get(i);
             asked++;
-            JsonNode chat = postJson("/v1/chat/completions", asChatRequest(item));
+            JsonNode chat = postJson("/v1/chat/completions", EvalConversations.chatRequest(item));
             ObjectNode request = asMessagesRequest(item);
             JsonNode message = postJson("/v1/messages", request);
             JsonNode counted = postJson("/v1/messages/count_tokens", request);
@@ -193,8 +172,8 @@ class AnthropicMessagesTest {
                 case "length" -> "max_tokens";
                 default -> "end_turn";
             };
-            String problem = !Answer.ofBlocks(message.get("content")).equals(expected) ? "answer " + message
-                    : !Answer.ofBlocks(streamed.get("content")).equals(expected) ? "streamed answer " + streamed
+            String problem = !ofBlocks(message.get("content")).equals(expected) ? "answer " + message
+                    : !ofBlocks(streamed.get("content")).equals(expected) ? "streamed answer " + streamed
                     : !message.path("stop_reason").asText().equals(finish) ? "stop_reason " + message
                     : !streamed.path("stop_reason").asText().equals(finish) ? "streamed stop_reason " + streamed
                     : message.at("/usage/input_tokens").asInt() + message.at("/usage/cache_read_input_tokens").asInt() != promptTokens

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.server.http.EvalConversations.Answer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,33 +60,23 @@ class OpenAiResponsesTest {
         return JSON.readTree(response.body());
     }
 
-    /** The answer as reasoning, text and tool calls (name and parsed arguments). */
-    private record Answer(String reasoning, String text, String toolCalls) {
-        static Answer ofChat(JsonNode message) throws IOException {
-            StringBuilder calls = new StringBuilder();
-            for (JsonNode call : message.path("tool_calls")) {
-                calls.append(call.at("/function/name").asText()).append(JSON.readTree(call.at("/function/arguments").asText())).append(';');
-            }
-            return new Answer(message.path("reasoning_content").asText(""), message.path("content").asText(""), calls.toString());
-        }
-
-        static Answer ofOutput(JsonNode output) throws IOException {
-            StringBuilder reasoning = new StringBuilder();
-            StringBuilder text = new StringBuilder();
-            StringBuilder calls = new StringBuilder();
-            for (JsonNode item : output) {
-                switch (item.path("type").asText()) {
-                    case "reasoning" -> item.path("content").forEach(part -> reasoning.append(part.path("text").asText()));
-                    case "message" -> item.path("content").forEach(part -> text.append(part.path("text").asText()));
-                    case "function_call" -> {
-                        assertTrue(item.path("call_id").asText().startsWith("call_"), item.toString());
-                        calls.append(item.path("name").asText()).append(JSON.readTree(item.path("arguments").asText())).append(';');
-                    }
-                    default -> throw new AssertionError("unexpected item " + item);
+    /** The answer of a Responses output array. */
+    private static Answer ofOutput(JsonNode output) throws IOException {
+        StringBuilder reasoning = new StringBuilder();
+        StringBuilder text = new StringBuilder();
+        StringBuilder calls = new StringBuilder();
+        for (JsonNode item : output) {
+            switch (item.path("type").asText()) {
+                case "reasoning" -> item.path("content").forEach(part -> reasoning.append(part.path("text").asText()));
+                case "message" -> item.path("content").forEach(part -> text.append(part.path("text").asText()));
+                case "function_call" -> {
+                    assertTrue(item.path("call_id").asText().startsWith("call_"), item.toString());
+                    calls.append(Answer.call(item.path("name").asText(), JSON.readTree(item.path("arguments").asText())));
                 }
+                default -> throw new AssertionError("unexpected item " + item);
             }
-            return new Answer(reasoning.toString(), text.toString(), calls.toString());
         }
+        return new Answer(reasoning.toString(), text.toString(), calls.toString());
     }
 
     /** An eval.json conversation (OpenAI chat shape) written as Responses input items. */
@@ -135,38 +126,26 @@ class OpenAiResponsesTest {
         return body;
     }
 
-    private static ObjectNode asChatRequest(JsonNode item) {
-        ObjectNode body = JSON.createObjectNode().put("model", "glm-nano").put("temperature", 0).put("max_tokens", 200);
-        body.set("messages", item.get("messages"));
-        if (item.hasNonNull("tools")) {
-            body.set("tools", item.get("tools"));
-        }
-        if (item.hasNonNull("enable_thinking")) {
-            body.putObject("chat_template_kwargs").put("enable_thinking", item.get("enable_thinking").asBoolean());
-        }
-        return body;
-    }
-
     /**
      * Every third eval.json item through /v1/chat/completions and /v1/responses, plain and streamed: the same
      * prompt tokens, reasoning, text and tool calls, and the streamed deltas add up to the completed response.
      */
     @Test
     void eachEvalConversationGetsTheChatCompletionsAnswerStreamedOrNot() throws Exception {
-        JsonNode items = JSON.readTree(Path.of("../models/glm-nano/eval.json").toFile()).get("items");
+        JsonNode items = EvalConversations.items();
         List<String> wrong = new ArrayList<>();
         int asked = 0;
         for (int i = 1; i < items.size(); i += 3) {
             JsonNode item = items.get(i);
             asked++;
-            JsonNode chat = postJson("/v1/chat/completions", asChatRequest(item));
+            JsonNode chat = postJson("/v1/chat/completions", EvalConversations.chatRequest(item));
             ObjectNode request = asResponsesRequest(item);
             JsonNode response = postJson("/v1/responses", request);
             JsonNode streamed = streamedResponse(request.deepCopy().put("stream", true));
             Answer expected = Answer.ofChat(chat.at("/choices/0/message"));
             String status = chat.at("/choices/0/finish_reason").asText().equals("length") ? "incomplete" : "completed";
-            String problem = !Answer.ofOutput(response.get("output")).equals(expected) ? "response " + response.get("output")
-                    : !Answer.ofOutput(streamed.get("output")).equals(expected) ? "streamed output " + streamed.get("output")
+            String problem = !ofOutput(response.get("output")).equals(expected) ? "response " + response.get("output")
+                    : !ofOutput(streamed.get("output")).equals(expected) ? "streamed output " + streamed.get("output")
                     : !response.path("status").asText().equals(status) ? "status " + response.get("status")
                     : response.at("/usage/input_tokens").asInt() != chat.at("/usage/prompt_tokens").asInt() ? "usage " + response.get("usage")
                     : response.at("/usage/output_tokens").asInt() != chat.at("/usage/completion_tokens").asInt() ? "usage " + response.get("usage")
