@@ -220,6 +220,11 @@ public final class GrammarAutomaton {
             return complete;
         }
 
+        /** Whether the output read so far is a complete sentence that nothing may follow. */
+        public boolean isFinal() {
+            return stacks.length == 1 && stacks[0] == null;
+        }
+
         /** Whether no sentence starts with the output read so far. */
         public boolean isDead() {
             return stacks.length == 0;

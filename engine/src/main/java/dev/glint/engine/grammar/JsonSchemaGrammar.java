@@ -29,19 +29,23 @@ public final class JsonSchemaGrammar {
     /** Counted repetition (items, characters) is spelled out rule by rule, up to this many; more is refused. */
     private static final int MAX_COUNTED_ITEMS = 256;
 
-    private final Grammar.Builder g = new Grammar.Builder();
+    private final Grammar.Builder g;
     private final JsonNode root;
     private final Map<String, Integer> refs = new HashMap<>();
     private final int ws;
+    private final int multiByte;
     private final int character;
     private final int string;
     private final int number;
     private final int integer;
     private final int anyValue;
 
-    private JsonSchemaGrammar(JsonNode root) {
+    /** Compiles schemas under {@code root} (where their $refs point) into rules of {@code g}. */
+    JsonSchemaGrammar(Grammar.Builder g, JsonNode root) {
+        this.g = g;
         this.root = root;
         this.ws = whitespace();
+        this.multiByte = multiByteRule();
         this.character = characterRule();
         this.string = stringRule();
         this.integer = integerRule();
@@ -56,7 +60,7 @@ public final class JsonSchemaGrammar {
 
     /** The JSON texts {@code schema} accepts, between optional whitespace. */
     public static Grammar compile(JsonNode schema) {
-        JsonSchemaGrammar compiler = new JsonSchemaGrammar(schema);
+        JsonSchemaGrammar compiler = new JsonSchemaGrammar(new Grammar.Builder(), schema);
         int value = compiler.value(schema, "#");
         return compiler.g.build(compiler.g.rule(sequence(ref(compiler.ws), ref(value), ref(compiler.ws))));
     }
@@ -75,17 +79,10 @@ public final class JsonSchemaGrammar {
         return g.rule(empty(), g.literal(" "), sequence(g.literal("\n"), ref(indent)));
     }
 
-    /**
-     * One character of a JSON string: printable ASCII but the quote and backslash, an escape, or a whole UTF-8
-     * sequence of 2 to 4 bytes (so the output is valid UTF-8 and lengths count characters).
-     */
-    private int characterRule() {
-        int[] plain = g.bytes(range(0x20, 0x7F, "\"\\"));
-        int[] hex = g.anyOf("0123456789abcdefABCDEF");
+    /** A character of more than one byte: the well-formed UTF-8 sequences (RFC 3629), no overlong forms or surrogates. */
+    private int multiByteRule() {
         int[] tail = g.bytes(range(0x80, 0xC0, ""));
-        // The well-formed UTF-8 sequences (RFC 3629, table 3-7): no overlong forms, surrogates or code points past U+10FFFF.
-        return g.rule(plain, sequence(g.literal("\\"), g.anyOf("\"\\/bfnrt")), sequence(g.literal("\\u"), hex, hex, hex, hex),
-                sequence(g.bytes(range(0xC2, 0xE0, "")), tail),
+        return g.rule(sequence(g.bytes(range(0xC2, 0xE0, "")), tail),
                 sequence(g.bytes(range(0xE0, 0xE1, "")), g.bytes(range(0xA0, 0xC0, "")), tail),
                 sequence(g.bytes(range(0xE1, 0xED, "")), tail, tail),
                 sequence(g.bytes(range(0xED, 0xEE, "")), g.bytes(range(0x80, 0xA0, "")), tail),
@@ -93,6 +90,13 @@ public final class JsonSchemaGrammar {
                 sequence(g.bytes(range(0xF0, 0xF1, "")), g.bytes(range(0x90, 0xC0, "")), tail, tail),
                 sequence(g.bytes(range(0xF1, 0xF4, "")), tail, tail, tail),
                 sequence(g.bytes(range(0xF4, 0xF5, "")), g.bytes(range(0x80, 0x90, "")), tail, tail));
+    }
+
+    /** One character of a JSON string: printable ASCII but the quote and backslash, an escape, or a longer character. */
+    private int characterRule() {
+        int[] hex = g.anyOf("0123456789abcdefABCDEF");
+        return g.rule(g.bytes(range(0x20, 0x7F, "\"\\")), sequence(g.literal("\\"), g.anyOf("\"\\/bfnrt")),
+                sequence(g.literal("\\u"), hex, hex, hex, hex), ref(multiByte));
     }
 
     /** Bytes from {@code from} to {@code to} (exclusive) but the characters of {@code except}. */
@@ -111,18 +115,8 @@ public final class JsonSchemaGrammar {
     }
 
     /** A string of {@code min} to {@code max} characters ({@code max} -1: unbounded). */
-    private int stringRule(int min, int max) {
-        int rest;
-        if (max < 0) {
-            rest = g.rule();
-            g.alternative(rest, empty()).alternative(rest, ref(character), ref(rest));
-        } else {
-            rest = upTo(ref(character), max - min);
-        }
-        for (int i = 0; i < min; i++) {
-            rest = g.rule(sequence(ref(character), ref(rest)));
-        }
-        return g.rule(sequence(g.literal("\""), ref(rest), g.literal("\"")));
+    private int stringRule(int min, int max, String where) {
+        return g.rule(sequence(g.literal("\""), ref(counted(character, min, max, where)), g.literal("\"")));
     }
 
     /** Up to {@code count} more of {@code element}. */
@@ -180,7 +174,50 @@ public final class JsonSchemaGrammar {
         return min == 0 ? g.rule(sequence(open, g.literal("]")), nonEmpty) : g.rule(nonEmpty);
     }
 
-    private int value(JsonNode schema, String where) {
+    /**
+     * Text as GLM's template writes a string-typed tool argument (unquoted, unescaped): the enum or const values
+     * themselves, or characters with the schema's length bounds; -1 when the schema is not string-typed.
+     */
+    int rawString(JsonNode schema, String where) {
+        JsonNode values = schema.has("const") ? JsonNodeFactory.instance.arrayNode().add(schema.get("const")) : schema.get("enum");
+        if (values != null && values.isArray() && !values.isEmpty()) {
+            for (JsonNode v : values) {
+                if (!v.isTextual()) {
+                    return -1;
+                }
+            }
+            int rule = g.rule();
+            values.forEach(v -> g.alternative(rule, g.literal(v.textValue())));
+            return rule;
+        }
+        if (!schema.path("type").asText("").equals("string") || values != null) {
+            return -1;
+        }
+        requireOnly(schema, where, Set.of("type", "minLength", "maxLength"));
+        int any = g.rule(g.bytes(range(0x20, 0x7F, "")), g.anyOf("\t\n\r"), ref(multiByte));
+        return counted(any, schema.path("minLength").asInt(0), schema.has("maxLength") ? schema.get("maxLength").asInt() : -1, where);
+    }
+
+    /** {@code min} to {@code max} ({@code max} -1: unbounded) of {@code element}. */
+    private int counted(int element, int min, int max, String where) {
+        if (min < 0 || min > MAX_COUNTED_ITEMS || max > MAX_COUNTED_ITEMS || max >= 0 && max < min) {
+            throw new UnsupportedSchemaException(max > MAX_COUNTED_ITEMS ? "maxLength" : "minLength", where,
+                    "lengths from 0 to " + MAX_COUNTED_ITEMS + " with minLength <= maxLength are");
+        }
+        int rest;
+        if (max < 0) {
+            rest = g.rule();
+            g.alternative(rest, empty()).alternative(rest, ref(element), ref(rest));
+        } else {
+            rest = upTo(ref(element), max - min);
+        }
+        for (int i = 0; i < min; i++) {
+            rest = g.rule(sequence(ref(element), ref(rest)));
+        }
+        return rest;
+    }
+
+    int value(JsonNode schema, String where) {
         if (schema.isBoolean()) {
             if (!schema.booleanValue()) {
                 throw new UnsupportedSchemaException("false", where, "a schema that accepts nothing");
@@ -242,13 +279,8 @@ public final class JsonSchemaGrammar {
                 if (!schema.has("minLength") && !schema.has("maxLength")) {
                     yield string;
                 }
-                int min = schema.path("minLength").asInt(0);
-                int max = schema.has("maxLength") ? schema.get("maxLength").asInt() : -1;
-                if (min < 0 || min > MAX_COUNTED_ITEMS || max > MAX_COUNTED_ITEMS || max >= 0 && max < min) {
-                    throw new UnsupportedSchemaException(max > MAX_COUNTED_ITEMS ? "maxLength" : "minLength", where,
-                            "lengths from 0 to " + MAX_COUNTED_ITEMS + " with minLength <= maxLength are");
-                }
-                yield stringRule(min, max);
+                yield stringRule(schema.path("minLength").asInt(0),
+                        schema.has("maxLength") ? schema.get("maxLength").asInt() : -1, where);
             }
             case "number" -> {
                 requireOnly(schema, where, Set.of("type"));

@@ -211,6 +211,9 @@ final class AnthropicConversation {
                 function.put("description", string(at + ".description", tool.get("description")));
             }
             function.set("parameters", schema);
+            if (tool.path("strict").isBoolean()) {
+                function.put("strict", tool.get("strict").booleanValue());
+            }
         }
         return out;
     }

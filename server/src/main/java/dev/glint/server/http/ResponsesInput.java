@@ -196,6 +196,9 @@ final class ResponsesInput {
             }
             function.set("parameters", tool.hasNonNull("parameters") ? tool.get("parameters")
                     : Exchange.JSON.createObjectNode().put("type", "object"));
+            if (tool.path("strict").isBoolean()) {
+                function.put("strict", tool.get("strict").booleanValue());
+            }
         }
     }
 

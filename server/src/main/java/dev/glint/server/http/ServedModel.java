@@ -1,6 +1,7 @@
 package dev.glint.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.grammar.GlmToolCallGrammar;
 import dev.glint.engine.grammar.Grammar;
 import dev.glint.engine.grammar.GrammarAutomaton;
 import dev.glint.engine.grammar.JsonSchemaGrammar;
@@ -22,6 +23,7 @@ import dev.glint.kernels.MatrixProducts.Activations;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,15 +167,63 @@ public final class ServedModel implements AutoCloseable {
     }
 
     /**
-     * The vocabulary as the grammars of structured output read it, built on first use: added tokens are left out,
-     * special or not, since GLM's output parser reads {@code <think>} or {@code <tool_call>} as markup wherever it is.
+     * The vocabulary as the grammars of structured output read it, built on first use. Added tokens are markup,
+     * special or not (GLM's output parser reads {@code <think>} or {@code <tool_call>} as markup wherever it is):
+     * the tool-call words become the bytes the tool-call grammar reads for them, the others are left out, as are
+     * raw-byte tokens that could pass for those bytes.
      */
     synchronized TokenVocabulary vocabulary() {
         if (vocabulary == null) {
-            vocabulary = TokenVocabulary.of(model.config().vocabSize(),
-                    id -> id < tokenizer.vocabSize() && !tokenizer.isAdded(id) ? tokenizer.bytes(id) : null, stopIds);
+            vocabulary = TokenVocabulary.of(model.config().vocabSize(), this::grammarBytes, stopIds);
         }
         return vocabulary;
+    }
+
+    private byte[] grammarBytes(int id) {
+        if (id >= tokenizer.vocabSize()) {
+            return null;
+        }
+        if (tokenizer.isAdded(id)) {
+            Integer markup = GlmToolCallGrammar.MARKUP.get(tokenizer.token(id));
+            return markup == null ? null : new byte[]{(byte) (int) markup};
+        }
+        byte[] bytes = tokenizer.bytes(id);
+        for (byte b : bytes) {
+            if ((b & 0xFF) >= 0xF5) {
+                return null;
+            }
+        }
+        return bytes;
+    }
+
+    /**
+     * The automaton of one GLM tool call to any of {@code tools} (OpenAI's shape: function name, parameters,
+     * strict), cached like the schemas'; a strict tool's schema the compiler refuses is a 400 naming the keyword.
+     */
+    GrammarAutomaton toolCallGrammar(JsonNode tools) {
+        String key = "tools:" + tools;
+        synchronized (grammars) {
+            GrammarAutomaton known = grammars.get(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        List<GlmToolCallGrammar.Tool> declared = new ArrayList<>();
+        for (JsonNode tool : tools) {
+            JsonNode function = tool.path("function");
+            declared.add(new GlmToolCallGrammar.Tool(function.path("name").asText(), function.path("parameters"),
+                    function.path("strict").asBoolean(false)));
+        }
+        GrammarAutomaton automaton;
+        try {
+            automaton = new GrammarAutomaton(GlmToolCallGrammar.compile(declared), vocabulary());
+        } catch (UnsupportedSchemaException e) {
+            throw ApiException.badRequest("tools", e.getMessage());
+        }
+        synchronized (grammars) {
+            grammars.put(key, automaton);
+        }
+        return automaton;
     }
 
     /**

@@ -155,6 +155,59 @@ class StructuredOutputTest {
         assertEquals(null, problems(text, schema), response.toString());
     }
 
+    /** The same request with and without strict: glm-nano's own choice, then the schema's. */
+    @Test
+    void aStrictToolsArgumentsAreHeldToItsSchema() throws Exception {
+        JsonNode parameters = JSON.readTree("{\"type\":\"object\",\"properties\":{\"city\":{\"enum\":[\"Paris\",\"Lima\"]}},"
+                + "\"required\":[\"city\"]}");
+        for (boolean strict : new boolean[]{false, true}) {
+            ObjectNode body = JSON.createObjectNode().put("model", "glm-nano").put("temperature", 0);
+            body.putArray("messages").addObject().put("role", "user").put("content", "Tell me the weather for Austin.");
+            body.putArray("tools").addObject().put("type", "function").putObject("function").put("name", "get_weather")
+                    .put("strict", strict).set("parameters", parameters);
+            JsonNode response = JSON.readTree(post("/v1/chat/completions", body).body());
+            JsonNode arguments = JSON.readTree(response.at("/choices/0/message/tool_calls/0/function/arguments").asText());
+            if (strict) {
+                assertEquals(null, problems(arguments.toString(), parameters), response.toString());
+            } else {
+                assertEquals("Austin", arguments.path("city").asText(), "without strict the model's own choice: " + response);
+            }
+        }
+    }
+
+    /** Every fifth eval conversation with tools, its tools made strict: every call's arguments validate. */
+    @Test
+    void everyStrictToolCallOfTheEvalConversationsValidates() throws Exception {
+        List<String> wrong = new ArrayList<>();
+        int calls = 0;
+        int asked = 0;
+        JsonNode items = EvalConversations.items();
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode item = items.get(i);
+            if (!item.hasNonNull("tools") || asked++ % 5 != 0) {
+                continue;
+            }
+            ObjectNode body = EvalConversations.chatRequest(item);
+            body.get("tools").forEach(tool -> ((ObjectNode) tool.get("function")).put("strict", true));
+            JsonNode response = JSON.readTree(post("/v1/chat/completions", body).body());
+            for (JsonNode call : response.at("/choices/0/message/tool_calls")) {
+                calls++;
+                String name = call.at("/function/name").asText();
+                JsonNode parameters = null;
+                for (JsonNode tool : body.get("tools")) {
+                    parameters = tool.at("/function/name").asText().equals(name) ? tool.at("/function/parameters") : parameters;
+                }
+                String problem = parameters == null ? "calls an undeclared tool" : problems(call.at("/function/arguments").asText(), parameters);
+                if (problem != null) {
+                    wrong.add("item " + item.get("id") + ": " + call + " " + problem);
+                }
+            }
+        }
+        System.out.printf("strict tools: %d/%d calls validate%n", calls - wrong.size(), calls);
+        assertTrue(calls > 20, "the conversations call tools: " + calls);
+        assertTrue(wrong.isEmpty(), wrong.size() + " of " + calls + " invalid: " + wrong.stream().limit(3).toList());
+    }
+
     @Test
     void aKeywordTheGrammarCannotEnforceIsA400NamingIt() throws Exception {
         ObjectNode format = JSON.createObjectNode().put("type", "json_schema");
