@@ -349,6 +349,7 @@ class OpenAiServerTest {
         assertError(post("/v1/chat/completions", hello + "}", "wrong"), 401);
         assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"critic\",\"content\":\"x\"}]}", KEY), 400, "critic");
         assertError(post("/v1/chat/completions", "{\"messages\":\"" + "x".repeat(OpenAiServer.MAX_BODY_BYTES) + "\"}", KEY), 413);
+        assertError(post("/v1/responses", "{\"input\":\"" + "x".repeat(OpenAiServer.MAX_BODY_BYTES) + "\"}", KEY), 413);
         HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode());
@@ -380,7 +381,13 @@ class OpenAiServerTest {
                     .POST(HttpRequest.BodyPublishers.ofString(message)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(429, refusedMessage.statusCode(), refusedMessage.body());
             assertEquals("rate_limit_error", JSON.readTree(refusedMessage.body()).at("/error/type").asText(), "Anthropic's shape");
+            String responsesUrl = url.replace("/chat/completions", "/responses");
+            String response = "{\"model\":\"glm-nano\",\"input\":\"Hi\",\"max_output_tokens\":5}";
+            assertError(http.send(HttpRequest.newBuilder(URI.create(responsesUrl)).POST(HttpRequest.BodyPublishers.ofString(response))
+                    .build(), HttpResponse.BodyHandlers.ofString()), 429, "retry");
             small.drain();
+            assertError(http.send(HttpRequest.newBuilder(URI.create(responsesUrl)).POST(HttpRequest.BodyPublishers.ofString(response))
+                    .build(), HttpResponse.BodyHandlers.ofString()), 503, "shutting down");
             HttpResponse<String> drainingMessage = http.send(HttpRequest.newBuilder(URI.create(messagesUrl))
                     .POST(HttpRequest.BodyPublishers.ofString(message)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(503, drainingMessage.statusCode(), drainingMessage.body());
