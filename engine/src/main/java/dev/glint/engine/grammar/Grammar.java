@@ -62,10 +62,6 @@ public final class Grammar {
         return rest;
     }
 
-    public int ruleCount() {
-        return alternatives.length;
-    }
-
     /** Builds a grammar rule by rule; a rule may be referred to before it is defined. */
     public static final class Builder {
         private final List<List<int[]>> rules = new ArrayList<>();

@@ -160,11 +160,6 @@ public final class GrammarAutomaton {
         return state.worstAfter;
     }
 
-    /** Distinct parse states seen so far (for tests and benchmarks). */
-    public int stateCount() {
-        return states.size();
-    }
-
     /** A parse stack: a position and the stack to return to; interned, so parents compare by identity. */
     private static final class Stack {
         final int position;
