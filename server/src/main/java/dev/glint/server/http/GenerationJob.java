@@ -5,6 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.glint.engine.text.chat.ChatPrompt;
 import dev.glint.engine.text.chat.ChatRequestException;
 
+import java.util.HashMap;
+import java.util.Map;
+import java.util.OptionalInt;
+
 /**
  * One generation request as the engine sees it, whichever protocol it came in: the prompt's token ids, the text the
  * answer is made to start with, how the generated text is read back, and the decoding fields.
@@ -37,8 +41,23 @@ record GenerationJob(int[] promptIds, String forced, ChatReading chat, Generatio
         JsonNode choice = request.get("tool_choice");
         JsonNode tools = choice != null && choice.isTextual() && choice.textValue().equals("none") ? null : request.get("tools");
         String forced = forcedCall(choice, request.get("tools"), prompt.text());
-        return new GenerationJob(served.tokenizer().encode(prompt.text() + forced), forced,
-                new ChatReading(tools, prompt.startsInReasoning()), params, clampMaxTokens);
+        String text = prompt.text() + forced;
+        GenerationParams decoding = params;
+        OptionalInt think = served.tokenizer().id("<think>");
+        if (thinkingClosed(text) && think.isPresent()) {
+            // Thinking is off: a second think block is never wanted, though a model out of its depth may open one.
+            Map<Integer, Float> bias = new HashMap<>(params.sampling().logitBias());
+            bias.put(think.getAsInt(), -100f);
+            decoding = params.withSampling(params.sampling().withLogitBias(bias));
+        }
+        return new GenerationJob(served.tokenizer().encode(text), forced, new ChatReading(tools, prompt.startsInReasoning()),
+                decoding, clampMaxTokens);
+    }
+
+    /** Whether the assistant's turn opens with GLM's empty think block, which its template writes when thinking is off. */
+    private static boolean thinkingClosed(String prompt) {
+        int closed = prompt.lastIndexOf("<think></think>");
+        return closed >= 0 && closed > prompt.lastIndexOf("<|assistant|>");
     }
 
     /**

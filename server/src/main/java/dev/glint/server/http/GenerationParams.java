@@ -62,6 +62,10 @@ record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String>
                 f.bool("stream", false), includeUsage, logprobs, responseFormat(f.object("response_format"), served));
     }
 
+    GenerationParams withSampling(SamplingParams newSampling) {
+        return new GenerationParams(newSampling, maxTokens, stop, n, stream, includeUsage, logprobs, grammar);
+    }
+
     /**
      * OpenAI's {@code response_format}: {@code text} (free), {@code json_object} (any JSON object) or
      * {@code json_schema} ({@code {"json_schema": {"name", "schema", "strict"}}}), enforced by constrained decoding.

@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -41,22 +42,24 @@ class AnthropicClientsTest {
     /**
      * Claude Code with a one-line system prompt and no tools, so the exchange fits glm-nano's trained 2,048
      * positions. Claude Code always asks for thinking, which glm-nano does not get out of on Claude Code's prompt:
-     * the server turns it off, as a deployment for such clients does ({@code --thinking off}). Its result is the
-     * text Glint generated, as the usage it reports shows.
+     * the server turns it off, as a deployment for such clients does ({@code --thinking off}); and it sends no
+     * temperature, so a greedy copy of glm-nano answers, from a working directory that stays the same. Its result is
+     * the text Glint generated, as the usage it reports shows.
      */
     @Test
-    void claudeCodeAnswersAShortPromptWithTheModelsText(@TempDir Path home) throws Exception {
+    void claudeCodeAnswersAShortPromptWithTheModelsText(@TempDir Path home, @TempDir Path greedyNano) throws Exception {
         Path script = NodeClients.installed("anthropic-e2e", "@anthropic-ai/claude-code");
-        try (ServedModel served = ServedModel.load(NANO,
+        Path work = Files.createDirectories(Path.of("target/claude-code-work").toAbsolutePath());
+        try (ServedModel served = ServedModel.load(GlmNanoCopies.greedy(greedyNano),
                 new ServedModel.Options("glm-nano,claude-*", 2, 2048, 8, 256, 64).withThinking(false));
              OpenAiServer server = OpenAiServer.start(served, "127.0.0.1", 0, KEY)) {
-            JsonNode result = claude(script, home, server.port(), 300,
+            JsonNode result = claude(script, home, work, server.port(), 300,
                     "What is 37 + 45?", "--system-prompt", "You are a helpful assistant.", "--tools", "");
             assertFalse(result.path("result").asText().isBlank(), "the model's text: " + result);
-            Map<String, Long> served0 = metrics(server.port());
-            assertEquals(served0.get("glint_generation_tokens_total"), result.at("/usage/output_tokens").asLong(),
+            Map<String, Long> counted = metrics(server.port());
+            assertEquals(counted.get("glint_generation_tokens_total"), result.at("/usage/output_tokens").asLong(),
                     "Claude Code's output tokens are the tokens Glint generated: " + result);
-            assertEquals(served0.get("glint_prompt_tokens_total") + served0.get("glint_prefix_cache_hits_total"),
+            assertEquals(counted.get("glint_prompt_tokens_total") + counted.get("glint_prefix_cache_hits_total"),
                     result.at("/usage/input_tokens").asLong() + result.at("/usage/cache_read_input_tokens").asLong(),
                     "and its input tokens the prompt tokens Glint read: " + result);
         }
@@ -64,22 +67,23 @@ class AnthropicClientsTest {
 
     /**
      * Claude Code as it comes: its ~20K-token system prompt, 20-odd tools, system notes inside messages, cache_control
-     * everywhere, against {@link LongContextNano}: the exchange completes.
+     * everywhere, against {@link GlmNanoCopies#longContext}: the exchange completes.
      */
     @Test
     void claudeCodeCompletesWithItsFullDefaultPrompt(@TempDir Path home, @TempDir Path longNano) throws Exception {
         Path script = NodeClients.installed("anthropic-e2e", "@anthropic-ai/claude-code");
-        try (ServedModel served = ServedModel.load(LongContextNano.copyInto(longNano),
-                new ServedModel.Options("glm-nano,claude-*", 2, LongContextNano.POSITIONS, 8, 2048, 64).withThinking(false));
+        try (ServedModel served = ServedModel.load(GlmNanoCopies.longContext(longNano),
+                new ServedModel.Options("glm-nano,claude-*", 2, GlmNanoCopies.LONG_CONTEXT, 8, 2048, 64).withThinking(false));
              OpenAiServer server = OpenAiServer.start(served, "127.0.0.1", 0, KEY)) {
-            JsonNode result = claude(script, home, server.port(), 540, "What is 37 + 45?");
+            JsonNode result = claude(script, home, home, server.port(), 540, "What is 37 + 45?");
             assertTrue(result.at("/usage/input_tokens").asLong() + result.at("/usage/cache_read_input_tokens").asLong() > 10_000,
                     "Claude Code's own prompt is long: " + result);
         }
     }
 
-    /** Runs {@code claude -p QUESTION --output-format json ARGS} against the server; it must succeed. */
-    private static JsonNode claude(Path script, Path home, int port, int timeoutSeconds, String question, String... args)
+    /** Runs {@code claude -p QUESTION --output-format json ARGS} in {@code work} against the server; it must succeed. */
+    private static JsonNode claude(Path script, Path home, Path work, int port, int timeoutSeconds, String question,
+                                   String... args)
             throws Exception {
         Map<String, String> environment = new HashMap<>(Map.of(
                 "HOME", home.toString(),
@@ -93,7 +97,7 @@ class AnthropicClientsTest {
         command[2] = question;
         command[3] = "--output-format=json";
         System.arraycopy(args, 0, command, 4, args.length);
-        NodeClients.Result run = NodeClients.run(home, environment, timeoutSeconds, command);
+        NodeClients.Result run = NodeClients.run(work, environment, timeoutSeconds, command);
         assertEquals(0, run.exitCode(), run.output());
         JsonNode result = null;
         for (String line : run.output().split("\n")) {

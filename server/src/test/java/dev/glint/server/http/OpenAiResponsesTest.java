@@ -241,14 +241,14 @@ class OpenAiResponsesTest {
 
     /**
      * Codex CLI ({@code codex exec}) with a custom provider on {@code wire_api = "responses"}, its own ~10K-token
-     * prompt, function tools grouped in a namespace and the hosted web_search tool, against {@link LongContextNano}.
+     * prompt, function tools grouped in a namespace and the hosted web_search tool, against {@link GlmNanoCopies#longContext}.
      */
     @Test
     void codexExecCompletesThroughTheResponsesApi(@TempDir Path codexHome, @TempDir Path work, @TempDir Path longNano)
             throws Exception {
         Path script = NodeClients.installed("openai-node-e2e", "@openai/codex");
-        try (ServedModel nano = ServedModel.load(LongContextNano.copyInto(longNano),
-                new ServedModel.Options("glm-nano", 2, LongContextNano.POSITIONS, 8, 2048, 64).withThinking(false));
+        try (ServedModel nano = ServedModel.load(GlmNanoCopies.longContext(longNano),
+                new ServedModel.Options("glm-nano", 2, GlmNanoCopies.LONG_CONTEXT, 8, 2048, 64).withThinking(false));
              OpenAiServer codexServer = OpenAiServer.start(nano, "127.0.0.1", 0, KEY)) {
             Files.writeString(codexHome.resolve("config.toml"), """
                     model = "glm-nano"
