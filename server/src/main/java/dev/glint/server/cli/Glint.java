@@ -15,6 +15,8 @@ import java.util.List;
 /** The {@code glint} command line. */
 @Command(name = "glint",
         mixinStandardHelpOptions = true,
+        // Every subcommand takes --help and --version too: users type "glint serve --help" first.
+        scope = CommandLine.ScopeType.INHERIT,
         version = "glint 0.1.0",
         description = "Pure-Java inference for GLM-4.5 / 4.5-Air / 4.6 mixture-of-experts models.",
         subcommands = {

@@ -188,6 +188,18 @@ class GlintCommandLineTest {
     }
 
     @Test
+    void everyCommandAnswersHelp() {
+        for (String command : Glint.commandLine().getSubcommands().keySet()) {
+            if (command.equals("help")) {
+                continue;
+            }
+            Result help = run(command, "--help");
+            assertEquals(0, help.exitCode(), command + " --help: " + help.err());
+            assertTrue(help.out().startsWith("Usage: glint " + command), command + " --help printed: " + help.out() + help.err());
+        }
+    }
+
+    @Test
     void badInputGetsOneClearLineAndExitCodeOne(@TempDir Path dir) throws IOException {
         Result noModel = run("logits", "--model", dir.toString(), "--tokens", FIXTURE.resolve("tokens.json").toString(), "--out", dir.resolve("x").toString());
         assertEquals(1, noModel.exitCode());
