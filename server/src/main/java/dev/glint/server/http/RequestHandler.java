@@ -1,7 +1,13 @@
 package dev.glint.server.http;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBufInputStream;
@@ -20,6 +26,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * Routes requests: each wire protocol's paths to its adapter, and the server's own routes (models, metrics, health,
@@ -31,6 +38,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final ServedModel served;
     private final byte[] apiKey;
     private final Metrics metrics;
+    /** Reads request bodies: a key given twice is refused, not silently the last one. */
+    private static final ObjectMapper REQUESTS = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private final List<WireProtocol> protocols;
     private volatile boolean draining;
 
@@ -55,8 +64,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         } catch (ApiException e) {
             exchange.json(e.status(), errorBody(path, e));
         } catch (RuntimeException e) {
+            // The client learns that it failed and under which id; the log has the rest.
+            String id = UUID.randomUUID().toString();
+            System.err.println("glint: internal error " + id + " on " + request.method() + " " + path);
+            e.printStackTrace();
             ApiException internal = new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", null,
-                    "internal error: " + e);
+                    "internal error; the server's log has it under " + id);
             exchange.json(internal.status(), errorBody(path, internal));
         }
     }
@@ -168,10 +181,17 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     private JsonNode body(FullHttpRequest request) {
         JsonNode body;
         try (InputStream in = new ByteBufInputStream(request.content().duplicate())) {
-            body = Exchange.JSON.readTree(in);
+            body = REQUESTS.readTree(in);
+        } catch (StreamConstraintsException e) {
+            String message = e.getMessage();
+            throw ApiException.badRequest(null, "the request body is beyond what this server reads: "
+                    + (message.contains("nesting") ? "JSON nested deeper than " + StreamReadConstraints.DEFAULT_MAX_DEPTH + " levels"
+                    : message.contains("Number") ? "a number of more than " + StreamReadConstraints.DEFAULT_MAX_NUM_LEN + " digits"
+                    : "a string of more than " + StreamReadConstraints.DEFAULT_MAX_STRING_LEN + " characters"));
         } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
             throw ApiException.badRequest(null, "the request body is not valid JSON (UTF-8): " + e.getOriginalMessage()
-                    + " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr());
+                    + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
         } catch (IOException e) {
             throw ApiException.badRequest(null, "the request body cannot be read: " + e.getMessage());
         }

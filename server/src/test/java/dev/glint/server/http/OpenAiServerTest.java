@@ -328,6 +328,7 @@ class OpenAiServerTest {
         assertEquals(status, response.statusCode(), response.body());
         JsonNode error = JSON.readTree(response.body()).get("error");
         assertTrue(error != null && error.has("message") && error.has("type"), response.body());
+        assertTrue(!response.body().contains("Exception") && !response.body().contains("jackson"), "no internals: " + response.body());
         for (String fragment : fragments) {
             assertTrue(error.get("message").asText().contains(fragment), "expected '" + fragment + "' in " + response.body());
         }
@@ -337,6 +338,13 @@ class OpenAiServerTest {
     void badRequestsGetOpenAiShapedErrorsAndTheServerStaysHealthy() throws Exception {
         String hello = "{\"model\":\"glm-nano\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello\"}]";
         assertError(post("/v1/chat/completions", "{\"messages\": [", KEY), 400, "not valid JSON");
+        // Jackson's stream limits and duplicate keys: 400s that say what, never a 500 or parser internals.
+        assertError(post("/v1/chat/completions", "{\"messages\":" + "[".repeat(1500) + "]".repeat(1500) + "}", KEY), 400,
+                "nested deeper than 1000");
+        assertError(post("/v1/chat/completions", "{\"max_tokens\":" + "9".repeat(1200) + "}", KEY), 400, "more than 1000 digits");
+        assertError(post("/v1/chat/completions", "{\"messages\":\"" + "x".repeat(21_000_000) + "\"}", KEY), 400,
+                "more than 20000000 characters");
+        assertError(post("/v1/chat/completions", hello + ",\"model\":\"glm-nano\"}", KEY), 400, "Duplicate field 'model'");
         assertError(post("/v1/chat/completions", hello + ",\"temperature\":\"hot\"}", KEY), 400, "temperature");
         HttpResponse<String> invalidUtf8 = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + KEY)
