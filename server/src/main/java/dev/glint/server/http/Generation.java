@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Runs one {@link GenerationJob} whatever protocol it came in: its {@code n} sequences go to the scheduler, each
@@ -33,9 +34,11 @@ final class Generation {
     private final AnswerRenderer renderer;
     private final long arrived = System.nanoTime();
     private final List<Choice> choices = new ArrayList<>();
-    private final List<Scheduler.Ticket> tickets = new ArrayList<>();
+    /** Added on the event loop, cancelled from the engine thread or on close: safe to walk from any thread. */
+    private final List<Scheduler.Ticket> tickets = new CopyOnWriteArrayList<>();
     private int finished;
-    private boolean failed;
+    /** Set on the engine thread; a choice may fail before the last one is submitted. */
+    private volatile boolean failed;
     /**
      * The renderer's calls, serialized: the engine thread may finish a short answer before {@link #start} has opened
      * the stream on the event loop, so what it renders until then waits here. Guarded by {@code this}.
@@ -79,6 +82,9 @@ final class Generation {
         } catch (RuntimeException e) {
             tickets.forEach(Scheduler.Ticket::cancel);
             throw refusal(e);
+        }
+        if (failed) {
+            tickets.forEach(Scheduler.Ticket::cancel);
         }
         exchange.onClose(() -> tickets.forEach(Scheduler.Ticket::cancel));
         synchronized (this) {
