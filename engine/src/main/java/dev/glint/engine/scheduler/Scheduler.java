@@ -51,6 +51,8 @@ public final class Scheduler implements AutoCloseable {
     private final int contextLength;
     private final int prefillChunk;
     private final int maxWaiting;
+    /** Ids from 0 up to this are drawn; the rest pad the vocabulary. */
+    private final int sampledTokens;
     private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
     private final Deque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
@@ -74,6 +76,15 @@ public final class Scheduler implements AutoCloseable {
 
     /** Schedules sequences of at most {@code contextLength} tokens in {@code pool}, which it closes when closed. */
     public Scheduler(Glm4Moe model, KvPool pool, int parallel, int contextLength, int prefillChunk, int maxWaiting) {
+        this(model, pool, parallel, contextLength, prefillChunk, maxWaiting, model.config().vocabSize());
+    }
+
+    /**
+     * As above, drawing only ids below {@code definedTokens}: checkpoints pad their vocabulary past the ids their
+     * tokenizer defines, and a padding id would be generated as nothing at all.
+     */
+    public Scheduler(Glm4Moe model, KvPool pool, int parallel, int contextLength, int prefillChunk, int maxWaiting,
+                     int definedTokens) {
         if (parallel < 1 || prefillChunk < 1 || maxWaiting < 0) {
             pool.close();
             throw new IllegalArgumentException("parallel and prefillChunk must be at least 1, maxWaiting at least 0");
@@ -94,6 +105,7 @@ public final class Scheduler implements AutoCloseable {
         this.contextLength = contextLength;
         this.prefillChunk = prefillChunk;
         this.maxWaiting = maxWaiting;
+        this.sampledTokens = Math.max(1, Math.min(definedTokens, model.config().vocabSize()));
         this.engine = Thread.ofPlatform().name("glint-engine").start(this::loop);
     }
 
@@ -246,7 +258,7 @@ public final class Scheduler implements AutoCloseable {
         }
         this.steps.incrementAndGet();
         promptTokens.addAndGet(prefilled);
-        int vocab = model.config().vocabSize();
+        int vocab = sampledTokens;
         for (int i = 0; i < stepped.size(); i++) {
             Sequence sequence = stepped.get(i);
             if (sequence.cache.length() < sequence.length) {

@@ -186,6 +186,22 @@ class SchedulerTest {
         }
     }
 
+    /** Ids past those the tokenizer defines pad the vocabulary: they are never drawn, even where the model ranks them first. */
+    @Test
+    void onlyIdsTheTokenizerDefinesAreDrawn() throws Exception {
+        int defined = 100;
+        try (Scheduler scheduler = new Scheduler(model, new KvPool(model.config(), KvType.F32, 2048), 2, 2048, 512, 10, defined)) {
+            Collector collector = new Collector();
+            scheduler.submit(new GenerationRequest(new int[]{1482, 1484, 1487, 10, 490, 1488}, 20,
+                    new SamplingParams(1, 0, 1, 0, 3), Set.of()), collector);
+            Outcome outcome = collector.done.get(60, TimeUnit.SECONDS);
+            assertEquals(20, outcome.tokens().length);
+            for (int id : outcome.tokens()) {
+                assertTrue(id < defined, "drew " + id + ", past the " + defined + " defined ids: " + Arrays.toString(outcome.tokens()));
+            }
+        }
+    }
+
     @Test
     void aSinkThatAsksToStopEndsItsSequenceWithStop() throws Exception {
         try (Scheduler scheduler = new Scheduler(model, 2, 2048, 512, 10)) {

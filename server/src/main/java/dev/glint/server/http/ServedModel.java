@@ -95,7 +95,7 @@ public final class ServedModel implements AutoCloseable {
         try {
             KvPool pool = new KvPool(model.config(), options.kvType(), plan.poolTokens());
             this.scheduler = new Scheduler(model, pool, options.parallel(), plan.contextLength(), options.prefillChunk(),
-                    options.maxWaiting());
+                    options.maxWaiting(), tokenizer.vocabSize());
         } catch (RuntimeException e) {
             model.close();
             throw e;
