@@ -33,10 +33,7 @@ final class Answer {
 
     final int index;
     final List<Part> parts = new ArrayList<>();
-    final StringBuilder text = new StringBuilder();
-    final List<AnswerEvent.ToolCallMade> toolCalls = new ArrayList<>();
     private final List<TokenLogprobs> pendingLogprobs = new ArrayList<>();
-    private StringBuilder reasoning;
     private Finish finish;
     private String stopSequence;
     private int generatedTokens;
@@ -49,7 +46,6 @@ final class Answer {
         Part last = parts.isEmpty() ? null : parts.getLast();
         switch (event) {
             case AnswerEvent.Text(String piece) -> {
-                text.append(piece);
                 if (last instanceof Part.Text(StringBuilder run)) {
                     run.append(piece);
                 } else {
@@ -57,25 +53,18 @@ final class Answer {
                 }
             }
             case AnswerEvent.Reasoning(String piece) -> {
-                if (reasoning == null) {
-                    reasoning = new StringBuilder();
-                }
-                reasoning.append(piece);
                 if (last instanceof Part.Reasoning(StringBuilder run)) {
                     run.append(piece);
                 } else {
                     parts.add(new Part.Reasoning(new StringBuilder(piece)));
                 }
             }
-            case AnswerEvent.ToolCallMade call -> {
-                toolCalls.add(call);
-                parts.add(new Part.Call(call));
-            }
+            case AnswerEvent.ToolCallMade call -> parts.add(new Part.Call(call));
         }
     }
 
     void finished(Finish finish, String stopSequence, int generatedTokens) {
-        this.finish = toolCalls.isEmpty() ? finish : Finish.TOOL_CALLS;
+        this.finish = toolCalls().isEmpty() ? finish : Finish.TOOL_CALLS;
         this.stopSequence = stopSequence;
         this.generatedTokens = generatedTokens;
     }
@@ -91,9 +80,34 @@ final class Answer {
         return taken;
     }
 
-    /** The reasoning, or null when the answer had no think block content. */
+    /** The text of the answer proper, all its runs together. */
+    String text() {
+        StringBuilder text = new StringBuilder();
+        parts.forEach(part -> {
+            if (part instanceof Part.Text(StringBuilder run)) {
+                text.append(run);
+            }
+        });
+        return text.toString();
+    }
+
+    /** The reasoning, all its runs together, or null when the answer had no think block content. */
     String reasoning() {
+        StringBuilder reasoning = null;
+        for (Part part : parts) {
+            if (part instanceof Part.Reasoning(StringBuilder run)) {
+                reasoning = (reasoning == null ? new StringBuilder() : reasoning).append(run);
+            }
+        }
         return reasoning == null ? null : reasoning.toString();
+    }
+
+    List<AnswerEvent.ToolCallMade> toolCalls() {
+        return parts.stream().<AnswerEvent.ToolCallMade>mapMulti((part, calls) -> {
+            if (part instanceof Part.Call(AnswerEvent.ToolCallMade call)) {
+                calls.accept(call);
+            }
+        }).toList();
     }
 
     Finish finish() {

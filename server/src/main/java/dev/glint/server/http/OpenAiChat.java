@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -81,13 +82,15 @@ final class OpenAiChat implements WireProtocol {
         protected void putAnswer(ObjectNode choice, Answer answer) {
             ObjectNode message = choice.putObject("message");
             message.put("role", "assistant");
-            message.put("content", answer.toolCalls.isEmpty() || !answer.text.isEmpty() ? answer.text.toString() : null);
+            String text = answer.text();
+            List<AnswerEvent.ToolCallMade> toolCalls = answer.toolCalls();
+            message.put("content", toolCalls.isEmpty() || !text.isEmpty() ? text : null);
             if (answer.reasoning() != null) {
                 message.put("reasoning_content", answer.reasoning());
             }
-            if (!answer.toolCalls.isEmpty()) {
+            if (!toolCalls.isEmpty()) {
                 ArrayNode calls = message.putArray("tool_calls");
-                answer.toolCalls.forEach(call -> calls.add(toolCall(call)));
+                toolCalls.forEach(call -> calls.add(toolCall(call)));
             }
         }
 

@@ -93,7 +93,7 @@ final class OpenAiCompletions implements WireProtocol {
 
         @Override
         protected void putAnswer(ObjectNode choice, Answer answer) {
-            choice.put("text", answer.text.toString());
+            choice.put("text", answer.text());
         }
     }
 }
