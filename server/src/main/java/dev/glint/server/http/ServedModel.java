@@ -28,6 +28,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /** A loaded model with what serving it needs: tokenizer, chat template, stop ids and the scheduler that runs it. */
@@ -201,29 +202,15 @@ public final class ServedModel implements AutoCloseable {
      * strict), cached like the schemas'; a strict tool's schema the compiler refuses is a 400 naming the keyword.
      */
     GrammarAutomaton toolCallGrammar(JsonNode tools) {
-        String key = "tools:" + tools;
-        synchronized (grammars) {
-            GrammarAutomaton known = grammars.get(key);
-            if (known != null) {
-                return known;
+        return automaton("tools:" + tools, "tools", () -> {
+            List<GlmToolCallGrammar.Tool> declared = new ArrayList<>();
+            for (JsonNode tool : tools) {
+                JsonNode function = tool.path("function");
+                declared.add(new GlmToolCallGrammar.Tool(function.path("name").asText(), function.path("parameters"),
+                        function.path("strict").asBoolean(false)));
             }
-        }
-        List<GlmToolCallGrammar.Tool> declared = new ArrayList<>();
-        for (JsonNode tool : tools) {
-            JsonNode function = tool.path("function");
-            declared.add(new GlmToolCallGrammar.Tool(function.path("name").asText(), function.path("parameters"),
-                    function.path("strict").asBoolean(false)));
-        }
-        GrammarAutomaton automaton;
-        try {
-            automaton = new GrammarAutomaton(GlmToolCallGrammar.compile(declared), vocabulary());
-        } catch (UnsupportedSchemaException e) {
-            throw ApiException.badRequest("tools", e.getMessage());
-        }
-        synchronized (grammars) {
-            grammars.put(key, automaton);
-        }
-        return automaton;
+            return GlmToolCallGrammar.compile(declared);
+        });
     }
 
     /**
@@ -231,7 +218,12 @@ public final class ServedModel implements AutoCloseable {
      * same schema, with the token masks it has computed; a schema the compiler refuses is a 400 naming the keyword.
      */
     GrammarAutomaton grammar(JsonNode schema, String param) {
-        String key = schema == null ? "" : schema.toString();
+        return automaton(schema == null ? "" : schema.toString(), param,
+                () -> schema == null ? JsonSchemaGrammar.anyObject() : JsonSchemaGrammar.compile(schema));
+    }
+
+    /** The cached automaton under {@code key}, or a new one of what {@code compile} returns (a refusal: a 400 on {@code param}). */
+    private GrammarAutomaton automaton(String key, String param, Supplier<Grammar> compile) {
         synchronized (grammars) {
             GrammarAutomaton known = grammars.get(key);
             if (known != null) {
@@ -240,7 +232,7 @@ public final class ServedModel implements AutoCloseable {
         }
         Grammar grammar;
         try {
-            grammar = schema == null ? JsonSchemaGrammar.anyObject() : JsonSchemaGrammar.compile(schema);
+            grammar = compile.get();
         } catch (UnsupportedSchemaException e) {
             throw ApiException.badRequest(param, e.getMessage());
         }
