@@ -1,9 +1,5 @@
 package dev.glint.server.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.glint.engine.grammar.GlmToolCallGrammar;
-import dev.glint.engine.grammar.GrammarAutomaton;
-import dev.glint.engine.grammar.GrammarConstraint;
 import dev.glint.engine.sampling.SamplingParams;
 import dev.glint.engine.sampling.TokenConstraint;
 import dev.glint.engine.scheduler.GenerationRequest;
@@ -17,7 +13,6 @@ import dev.glint.engine.text.output.StopMatcher;
 import dev.glint.engine.text.tokenizer.StreamingDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -68,14 +63,10 @@ final class Generation {
             choices.add(new Choice(i, exchange));
         }
         List<List<AnswerEvent>> openings = choices.stream().map(choice -> choice.events(choice.output.feed(job.forced()))).toList();
-        GrammarAutomaton toolCalls = params.grammar() == null && job.chat() != null && hasStrictTool(job.chat().tools())
-                ? served.toolCallGrammar(job.chat().tools()) : null;
         try {
             for (Choice choice : choices) {
                 SamplingParams seeded = params.sampling().withSeed(params.sampling().seed() + choice.answer.index);
-                TokenConstraint constraint = params.grammar() != null
-                        ? new GrammarConstraint(params.grammar(), served.vocabulary(), maxTokens)
-                        : toolCalls != null ? strictToolCalls(toolCalls, maxTokens) : null;
+                TokenConstraint constraint = job.grammar() == null ? null : job.grammar().constraint(served.vocabulary(), maxTokens);
                 tickets.add(served.scheduler().submit(new GenerationRequest(job.promptIds(), maxTokens, seeded,
                         served.stopIds(), params.logprobs(), constraint), choice));
             }
@@ -108,35 +99,6 @@ final class Generation {
         } else {
             beforeOpen.add(call);
         }
-    }
-
-    private static boolean hasStrictTool(JsonNode tools) {
-        if (tools == null) {
-            return false;
-        }
-        for (JsonNode tool : tools) {
-            if (tool.path("function").path("strict").asBoolean(false)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * Holds the arguments of calls to strict tools to their schemas, from the model's {@code <tool_call>} to its
-     * {@code </tool_call>}; a call that tool_choice opened in the prompt starts constrained.
-     */
-    private GrammarConstraint strictToolCalls(GrammarAutomaton toolCalls, int maxTokens) {
-        GrammarConstraint constraint = GrammarConstraint.lazy(toolCalls, served.vocabulary(), maxTokens);
-        int opened = job.forced().indexOf("<tool_call>");
-        if (opened >= 0) {
-            byte[] name = job.forced().substring(opened + "<tool_call>".length()).getBytes(StandardCharsets.UTF_8);
-            byte[] prefix = new byte[name.length + 1];
-            prefix[0] = (byte) (int) GlmToolCallGrammar.MARKUP.get("<tool_call>");
-            System.arraycopy(name, 0, prefix, 1, name.length);
-            constraint.startAfter(prefix);
-        }
-        return constraint;
     }
 
     /** Maps the scheduler's refusals to HTTP: too long is the client's 400, a full queue 429, shutdown 503. */

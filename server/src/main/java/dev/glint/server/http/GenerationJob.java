@@ -2,9 +2,15 @@ package dev.glint.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.glint.engine.grammar.GlmToolCallGrammar;
+import dev.glint.engine.grammar.GrammarAutomaton;
+import dev.glint.engine.grammar.GrammarConstraint;
+import dev.glint.engine.grammar.TokenVocabulary;
+import dev.glint.engine.sampling.TokenConstraint;
 import dev.glint.engine.text.chat.ChatPrompt;
 import dev.glint.engine.text.chat.ChatRequestException;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -20,8 +26,37 @@ import java.util.OptionalInt;
  * @param params         sampling, max_tokens, stop strings, choices, streaming
  * @param clampMaxTokens whether a max_tokens beyond what the context leaves is cut to fit (Anthropic clients ask for
  *                       32K and more) instead of refused
+ * @param grammar        what constrains the output, or null
  */
-record GenerationJob(int[] promptIds, String forced, ChatReading chat, GenerationParams params, boolean clampMaxTokens) {
+record GenerationJob(int[] promptIds, String forced, ChatReading chat, GenerationParams params, boolean clampMaxTokens,
+                     OutputGrammar grammar) {
+
+    /** GLM's opening of a tool call. */
+    private static final String TOOL_CALL = "<tool_call>";
+
+    /**
+     * A grammar the output is held to: the whole answer (response_format), or only the tool calls in it (strict
+     * tools), the first of which the prompt may already have opened ({@code opening}, as the grammar reads it).
+     */
+    record OutputGrammar(GrammarAutomaton automaton, boolean toolCallsOnly, byte[] opening) {
+        /** One sequence's constraint, for a sequence of at most {@code maxTokens} tokens. */
+        TokenConstraint constraint(TokenVocabulary vocabulary, int maxTokens) {
+            if (!toolCallsOnly) {
+                return new GrammarConstraint(automaton, vocabulary, maxTokens);
+            }
+            GrammarConstraint calls = GrammarConstraint.lazy(automaton, vocabulary, maxTokens);
+            if (opening != null) {
+                calls.startAfter(opening);
+            }
+            return calls;
+        }
+    }
+
+    /** A raw prompt continued as raw text, its whole output held to params' grammar if it has one. */
+    static GenerationJob text(int[] promptIds, GenerationParams params) {
+        return new GenerationJob(promptIds, "", null, params, false,
+                params.grammar() == null ? null : new OutputGrammar(params.grammar(), false, null));
+    }
 
     /** How a chat answer's text is parsed into reasoning, content and tool calls. */
     record ChatReading(JsonNode tools, boolean startsInReasoning) {
@@ -51,7 +86,35 @@ record GenerationJob(int[] promptIds, String forced, ChatReading chat, Generatio
             decoding = params.withSampling(params.sampling().withLogitBias(bias));
         }
         return new GenerationJob(served.tokenizer().encode(text), forced, new ChatReading(tools, prompt.startsInReasoning()),
-                decoding, clampMaxTokens);
+                decoding, clampMaxTokens, outputGrammar(served, params, tools, forced));
+    }
+
+    /**
+     * The answer's grammar when response_format asks for one; else, when a tool is strict, the grammar of tool calls,
+     * opened already by the {@code <tool_call>name} a forced call writes.
+     */
+    private static OutputGrammar outputGrammar(ServedModel served, GenerationParams params, JsonNode tools, String forced) {
+        if (params.grammar() != null) {
+            return new OutputGrammar(params.grammar(), false, null);
+        }
+        boolean strict = false;
+        if (tools != null) {
+            for (JsonNode tool : tools) {
+                strict |= tool.path("function").path("strict").asBoolean(false);
+            }
+        }
+        if (!strict) {
+            return null;
+        }
+        byte[] opening = null;
+        int opened = forced.indexOf(TOOL_CALL);
+        if (opened >= 0) {
+            byte[] name = forced.substring(opened + TOOL_CALL.length()).getBytes(StandardCharsets.UTF_8);
+            opening = new byte[name.length + 1];
+            opening[0] = (byte) (int) GlmToolCallGrammar.MARKUP.get(TOOL_CALL);
+            System.arraycopy(name, 0, opening, 1, name.length);
+        }
+        return new OutputGrammar(served.toolCallGrammar(tools), true, opening);
     }
 
     /** Whether the assistant's turn opens with GLM's empty think block, which its template writes when thinking is off. */
@@ -119,6 +182,6 @@ record GenerationJob(int[] promptIds, String forced, ChatReading chat, Generatio
             throw ApiException.badRequest("tool_choice", "tool_choice names '" + name + "', which is not among the tools");
         }
         String think = prompt.endsWith("</think>") ? "" : "\n<think></think>";
-        return think + "\n<tool_call>" + (name.isEmpty() ? "" : name + "\n");
+        return think + "\n" + TOOL_CALL + (name.isEmpty() ? "" : name + "\n");
     }
 }

@@ -36,7 +36,7 @@ final class OpenAiCompletions implements WireProtocol {
     public void serve(String path, Exchange exchange, JsonNode body) {
         // OpenAI's legacy completions default to 16 tokens.
         GenerationParams params = GenerationParams.parse(body, served.defaults().withMaxTokens(16), false, served);
-        GenerationJob job = new GenerationJob(prompt(body), "", null, params, false);
+        GenerationJob job = GenerationJob.text(prompt(body), params);
         Generation.start(served, metrics, exchange, job, new Renderer(exchange, params));
     }
 

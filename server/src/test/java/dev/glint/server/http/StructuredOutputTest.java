@@ -160,11 +160,16 @@ class StructuredOutputTest {
     void aStrictToolsArgumentsAreHeldToItsSchema() throws Exception {
         JsonNode parameters = JSON.readTree("{\"type\":\"object\",\"properties\":{\"city\":{\"enum\":[\"Paris\",\"Lima\"]}},"
                 + "\"required\":[\"city\"]}");
-        for (boolean strict : new boolean[]{false, true}) {
+        for (String mode : new String[]{"free", "strict", "strict and forced"}) {
+            boolean strict = !mode.equals("free");
             ObjectNode body = JSON.createObjectNode().put("model", "glm-nano").put("temperature", 0);
             body.putArray("messages").addObject().put("role", "user").put("content", "Tell me the weather for Austin.");
             body.putArray("tools").addObject().put("type", "function").putObject("function").put("name", "get_weather")
                     .put("strict", strict).set("parameters", parameters);
+            if (mode.equals("strict and forced")) {
+                // tool_choice opens the call in the prompt: the constraint starts inside it.
+                body.putObject("tool_choice").put("type", "function").putObject("function").put("name", "get_weather");
+            }
             JsonNode response = JSON.readTree(post("/v1/chat/completions", body).body());
             JsonNode arguments = JSON.readTree(response.at("/choices/0/message/tool_calls/0/function/arguments").asText());
             if (strict) {
