@@ -27,6 +27,11 @@ interface AnswerRenderer {
 
     /** The id a tool call is answered under; the protocols differ only in its prefix. */
     default String newToolCallId() {
-        return "call_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+        return randomId("call_", 24);
+    }
+
+    /** {@code prefix} and {@code hexDigits} (at most 32) random hex digits: the ids of responses, messages and calls. */
+    static String randomId(String prefix, int hexDigits) {
+        return prefix + UUID.randomUUID().toString().replace("-", "").substring(0, hexDigits);
     }
 }

@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -122,7 +121,7 @@ final class AnthropicMessages implements WireProtocol {
         private final Exchange exchange;
         private final boolean stream;
         private final int promptTokens;
-        private final String id = "msg_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+        private final String id = AnswerRenderer.randomId("msg_", 24);
         /**
          * Set at the first piece of the answer, or its end: pings stop. The pings run on the event loop, the answer on
          * the engine thread.
@@ -140,7 +139,7 @@ final class AnthropicMessages implements WireProtocol {
 
         @Override
         public String newToolCallId() {
-            return "toolu_" + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+            return AnswerRenderer.randomId("toolu_", 24);
         }
 
         @Override

@@ -6,7 +6,6 @@ import dev.glint.engine.scheduler.TokenSink.Usage;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
-import java.util.UUID;
 
 /**
  * What OpenAI's chat and legacy completions share: the envelope ({@code id, object, created, model}), usage, errors
@@ -27,7 +26,7 @@ abstract class OpenAiRenderer implements AnswerRenderer {
         this.served = served;
         this.exchange = exchange;
         this.params = params;
-        this.id = idPrefix + UUID.randomUUID().toString().replace("-", "");
+        this.id = AnswerRenderer.randomId(idPrefix, 32);
         this.object = object;
         this.chunkObject = chunkObject;
         this.logprobs = new Logprobs[params.n()];

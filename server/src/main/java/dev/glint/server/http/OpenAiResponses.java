@@ -10,7 +10,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -81,7 +80,7 @@ final class OpenAiResponses implements WireProtocol {
     }
 
     private static String id(String prefix) {
-        return prefix + UUID.randomUUID().toString().replace("-", "");
+        return AnswerRenderer.randomId(prefix, 32);
     }
 
     private final class Renderer implements AnswerRenderer {
