@@ -153,26 +153,18 @@ class AnthropicMessagesTest {
      */
     @Test
     void eachEvalConversationGetsTheChatCompletionsAnswerStreamedOrNot() throws Exception {
-        JsonNode items = EvalConversations.items();
-        List<String> wrong = new ArrayList<>();
-        int asked = 0;
-        for (int i = 0; i < items.size(); i += 3) {
-            JsonNode item = items.get(i);
-            asked++;
-            JsonNode chat = postJson("/v1/chat/completions", EvalConversations.chatRequest(item));
+        EvalConversations.everyThirdAgreesWithChat("Anthropic messages", 0, AnthropicMessagesTest::postJson, (item, chat, expected) -> {
             ObjectNode request = asMessagesRequest(item);
             JsonNode message = postJson("/v1/messages", request);
             JsonNode counted = postJson("/v1/messages/count_tokens", request);
             JsonNode streamed = streamedMessage(request.deepCopy().put("stream", true));
-
-            Answer expected = Answer.ofChat(chat.at("/choices/0/message"));
             int promptTokens = chat.at("/usage/prompt_tokens").asInt();
             String finish = switch (chat.at("/choices/0/finish_reason").asText()) {
                 case "tool_calls" -> "tool_use";
                 case "length" -> "max_tokens";
                 default -> "end_turn";
             };
-            String problem = !ofBlocks(message.get("content")).equals(expected) ? "answer " + message
+            return !ofBlocks(message.get("content")).equals(expected) ? "answer " + message
                     : !ofBlocks(streamed.get("content")).equals(expected) ? "streamed answer " + streamed
                     : !message.path("stop_reason").asText().equals(finish) ? "stop_reason " + message
                     : !streamed.path("stop_reason").asText().equals(finish) ? "streamed stop_reason " + streamed
@@ -181,12 +173,7 @@ class AnthropicMessagesTest {
                     : counted.path("input_tokens").asInt() != promptTokens ? "count_tokens " + counted + " against " + promptTokens
                     : message.at("/usage/output_tokens").asInt() != chat.at("/usage/completion_tokens").asInt() ? "output_tokens " + message
                     : null;
-            if (problem != null) {
-                wrong.add("item " + item.get("id") + ": " + problem + "; chat said " + expected);
-            }
-        }
-        System.out.printf("Anthropic messages: %d/%d eval conversations answered as chat completions%n", asked - wrong.size(), asked);
-        assertTrue(wrong.isEmpty(), wrong.size() + " of " + asked + " differ; first: " + wrong.stream().limit(2).toList());
+        });
     }
 
     /**

@@ -6,12 +6,50 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** glm-nano's held-out conversations (eval.json), sent through each protocol and compared as one answer. */
 final class EvalConversations {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private EvalConversations() {
+    }
+
+    /** What one protocol's answer to an item breaks, held to the chat completion of the same item; null when nothing. */
+    @FunctionalInterface
+    interface Comparison {
+        String problem(JsonNode item, JsonNode chat, Answer expected) throws Exception;
+    }
+
+    /** A POST of a JSON body that must succeed, with the test's own credentials. */
+    @FunctionalInterface
+    interface Post {
+        JsonNode post(String path, JsonNode body) throws Exception;
+    }
+
+    /**
+     * Every third item from {@code first}, sent greedily through /v1/chat/completions and compared by
+     * {@code comparison} with what {@code protocol} answers; prints the count and fails listing the first differences.
+     */
+    static void everyThirdAgreesWithChat(String protocol, int first, Post post, Comparison comparison) throws Exception {
+        JsonNode items = items();
+        List<String> wrong = new ArrayList<>();
+        int asked = 0;
+        for (int i = first; i < items.size(); i += 3) {
+            JsonNode item = items.get(i);
+            asked++;
+            JsonNode chat = post.post("/v1/chat/completions", chatRequest(item));
+            Answer expected = Answer.ofChat(chat.at("/choices/0/message"));
+            String problem = comparison.problem(item, chat, expected);
+            if (problem != null) {
+                wrong.add("item " + item.get("id") + ": " + problem + "; chat said " + expected);
+            }
+        }
+        System.out.printf("%s: %d/%d eval conversations answered as chat completions%n", protocol, asked - wrong.size(), asked);
+        assertTrue(wrong.isEmpty(), wrong.size() + " of " + asked + " differ; first: " + wrong.stream().limit(2).toList());
     }
 
     static JsonNode items() throws IOException {

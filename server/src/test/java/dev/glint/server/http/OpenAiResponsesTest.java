@@ -132,30 +132,18 @@ class OpenAiResponsesTest {
      */
     @Test
     void eachEvalConversationGetsTheChatCompletionsAnswerStreamedOrNot() throws Exception {
-        JsonNode items = EvalConversations.items();
-        List<String> wrong = new ArrayList<>();
-        int asked = 0;
-        for (int i = 1; i < items.size(); i += 3) {
-            JsonNode item = items.get(i);
-            asked++;
-            JsonNode chat = postJson("/v1/chat/completions", EvalConversations.chatRequest(item));
+        EvalConversations.everyThirdAgreesWithChat("Responses API", 1, OpenAiResponsesTest::postJson, (item, chat, expected) -> {
             ObjectNode request = asResponsesRequest(item);
             JsonNode response = postJson("/v1/responses", request);
             JsonNode streamed = streamedResponse(request.deepCopy().put("stream", true));
-            Answer expected = Answer.ofChat(chat.at("/choices/0/message"));
             String status = chat.at("/choices/0/finish_reason").asText().equals("length") ? "incomplete" : "completed";
-            String problem = !ofOutput(response.get("output")).equals(expected) ? "response " + response.get("output")
+            return !ofOutput(response.get("output")).equals(expected) ? "response " + response.get("output")
                     : !ofOutput(streamed.get("output")).equals(expected) ? "streamed output " + streamed.get("output")
                     : !response.path("status").asText().equals(status) ? "status " + response.get("status")
                     : response.at("/usage/input_tokens").asInt() != chat.at("/usage/prompt_tokens").asInt() ? "usage " + response.get("usage")
                     : response.at("/usage/output_tokens").asInt() != chat.at("/usage/completion_tokens").asInt() ? "usage " + response.get("usage")
                     : null;
-            if (problem != null) {
-                wrong.add("item " + item.get("id") + ": " + problem + "; chat said " + expected);
-            }
-        }
-        System.out.printf("Responses API: %d/%d eval conversations answered as chat completions%n", asked - wrong.size(), asked);
-        assertTrue(wrong.isEmpty(), wrong.size() + " of " + asked + " differ; first: " + wrong.stream().limit(2).toList());
+        });
     }
 
     /**
