@@ -36,12 +36,25 @@ public final class Scheduler implements AutoCloseable {
                         long kvPoolBytes, long prefixQueriedTokens, long prefixHitTokens, long preemptions) {
     }
 
-    /** A submitted request; cancelling it ends its sequence within one step and frees its KV blocks. */
+    /**
+     * A submitted request; cancelling it ends its sequence within one step and frees its KV blocks. Pausing it holds
+     * the sequence out of the steps, its slot and KV blocks kept, until it is resumed: a client that does not read
+     * its stream stops being generated for.
+     */
     public static final class Ticket {
         private volatile boolean cancelled;
+        private volatile boolean paused;
 
         public void cancel() {
             cancelled = true;
+        }
+
+        public void pause() {
+            paused = true;
+        }
+
+        public void resume() {
+            paused = false;
         }
     }
 
@@ -153,8 +166,12 @@ public final class Scheduler implements AutoCloseable {
                 acceptIncoming();
                 admit();
                 dropCancelled();
-                if (!running.isEmpty()) {
-                    step();
+                if (!running.isEmpty() && !step()) {
+                    // Every running sequence is paused: wait for a new request instead of spinning.
+                    Sequence next = incoming.poll(10, TimeUnit.MILLISECONDS);
+                    if (next != null) {
+                        waiting.add(next);
+                    }
                 }
                 publish();
             }
@@ -220,12 +237,18 @@ public final class Scheduler implements AutoCloseable {
         runningCount = running.size();
     }
 
-    /** One forward pass over every running sequence: decoders feed their last token, prompts their next chunk. */
-    private void step() {
+    /**
+     * One forward pass over every running sequence not paused: decoders feed their last token, prompts their next
+     * chunk. Returns false when there was nothing to step.
+     */
+    private boolean step() {
         List<Sequence> stepped = new ArrayList<>();
         List<int[]> inputs = new ArrayList<>();
         int prefillBudget = prefillChunk;
         for (Sequence sequence : running) {
+            if (sequence.ticket.paused) {
+                continue;
+            }
             int[] tokens = sequence.nextInput(prefillBudget);
             if (tokens.length == 0) {
                 continue;
@@ -235,6 +258,9 @@ public final class Scheduler implements AutoCloseable {
             }
             stepped.add(sequence);
             inputs.add(tokens);
+        }
+        if (stepped.isEmpty()) {
+            return false;
         }
         reserveBlocks(stepped, inputs);
         List<Glm4Moe.Step> steps = new ArrayList<>();
@@ -254,7 +280,7 @@ public final class Scheduler implements AutoCloseable {
                 sequence.fail(failure);
             }
             runningCount = running.size();
-            return;
+            return true;
         }
         this.steps.incrementAndGet();
         promptTokens.addAndGet(prefilled);
@@ -275,6 +301,7 @@ public final class Scheduler implements AutoCloseable {
             }
         }
         runningCount = running.size();
+        return true;
     }
 
     /**
@@ -369,6 +396,7 @@ public final class Scheduler implements AutoCloseable {
             this.cache = cache;
             if (cachedTokens < 0) {
                 cachedTokens = reused;
+                notifySink(() -> sink.onStarted(reused));
             }
         }
 

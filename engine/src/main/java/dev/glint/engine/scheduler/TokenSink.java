@@ -1,10 +1,14 @@
 package dev.glint.engine.scheduler;
 
 /**
- * Receives one sequence's tokens on the engine thread, in order, then exactly one of {@link #onFinish} or
+ * Receives one sequence's start, then its tokens, on the engine thread, in order, then exactly one of {@link #onFinish} or
  * {@link #onError}. Implementations must return quickly: they hold up every other sequence.
  */
 public interface TokenSink {
+    /** The sequence got a slot (its wait in the queue is over), its first {@code cachedTokens} from the prefix cache. */
+    default void onStarted(int cachedTokens) {
+    }
+
     /**
      * Takes the next token, with its log-probabilities when the request asked for them (else null); returning false
      * ends the sequence here with {@link FinishReason#STOP} (a stop string).

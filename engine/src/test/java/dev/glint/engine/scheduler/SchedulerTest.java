@@ -18,11 +18,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static dev.glint.engine.eval.EvalSet.ids;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -183,6 +185,43 @@ class SchedulerTest {
             Outcome finished = kept.done.get(60, TimeUnit.SECONDS);
             assertEquals(TokenSink.FinishReason.STOP, finished.reason());
             assertEquals(1487, finished.tokens()[finished.tokens().length - 1]);
+        }
+    }
+
+    /**
+     * A paused sequence gets no token while another runs from start to end, keeps its slot's blocks, and once resumed
+     * generates exactly what it would have unpaused (greedy).
+     */
+    @Test
+    void aPausedSequenceWaitsWhileOthersRunAndResumesWithTheSameOutput() throws Exception {
+        int[] prompt = {1482, 1484, 1487, 10, 490, 315, 32, 53, 51, 431, 32, 57, 51, 63, 1488};
+        try (Scheduler scheduler = new Scheduler(model, 2, 2048, 512, 10)) {
+            Collector alone = new Collector();
+            scheduler.submit(new GenerationRequest(prompt, 40, SamplingParams.greedy(), Set.of()), alone);
+            int[] expected = alone.done.get(60, TimeUnit.SECONDS).tokens();
+
+            CountDownLatch fifth = new CountDownLatch(1);
+            Scheduler.Ticket[] ticket = new Scheduler.Ticket[1];
+            Collector paused = new Collector() {
+                @Override
+                public boolean onToken(int id, TokenLogprobs logprobs) {
+                    super.onToken(id, logprobs);
+                    if (tokens.size() == 5) {
+                        ticket[0].pause();
+                        fifth.countDown();
+                    }
+                    return true;
+                }
+            };
+            ticket[0] = scheduler.submit(new GenerationRequest(prompt, 40, SamplingParams.greedy(), Set.of()), paused);
+            assertTrue(fifth.await(60, TimeUnit.SECONDS));
+            Collector other = new Collector();
+            scheduler.submit(new GenerationRequest(prompt, 30, SamplingParams.greedy(), Set.of()), other);
+            assertEquals(30, other.done.get(60, TimeUnit.SECONDS).tokens().length);
+            assertEquals(5, paused.tokens.size(), "tokens generated for the paused sequence while the other ran");
+            assertFalse(paused.done.isDone());
+            ticket[0].resume();
+            assertArrayEquals(expected, paused.done.get(60, TimeUnit.SECONDS).tokens());
         }
     }
 
