@@ -4,6 +4,7 @@ import dev.glint.engine.quant.QuantizationPlan;
 import dev.glint.kernels.MatrixProducts.Activations;
 import dev.glint.server.http.OpenAiServer;
 import dev.glint.server.http.ServedModel;
+import dev.glint.server.http.ServerLog;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -73,15 +74,18 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     QuantizeOptions quantize;
 
+    @Mixin
+    LimitOptions limits;
+
     @Override
     public Integer call() throws InterruptedException {
         QuantizationPlan plan = quantize.plan();
         ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel,
-                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit(), activations, thinking.forced()), plan,
+                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit(), activations, thinking.forced(), limits.request()), plan,
                 QuantizationProgressBar.quantizing("quantizing " + plan.describe()));
         OpenAiServer server;
         try {
-            server = OpenAiServer.start(served, host, port, apiKey);
+            server = OpenAiServer.start(served, host, port, apiKey, limits.http(), ServerLog.stderr());
         } catch (RuntimeException | InterruptedException e) {
             served.close();
             throw e;

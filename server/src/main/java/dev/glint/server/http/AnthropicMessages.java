@@ -23,8 +23,6 @@ final class AnthropicMessages implements WireProtocol {
     private static final Set<String> FIELDS = Set.of("model", "messages", "system", "max_tokens", "temperature", "top_p",
             "top_k", "stop_sequences", "stream", "tools", "tool_choice", "thinking", "metadata", "context_management",
             "output_config", "service_tier");
-    /** How often a stream says it is alive while a long prompt is prefilled. */
-    private static final int PING_SECONDS = 5;
 
     private final ServedModel served;
     private final Metrics metrics;
@@ -75,7 +73,7 @@ final class AnthropicMessages implements WireProtocol {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest(null, e.getMessage());
         }
-        return new GenerationParams(sampling, maxTokens, f.strings("stop_sequences"), 1, f.bool("stream", false), false, -1,
+        return new GenerationParams(sampling, maxTokens, served.limits().checkStops(f.strings("stop_sequences"), "stop_sequences"), 1, f.bool("stream", false), false, -1,
                 null);
     }
 
@@ -122,11 +120,6 @@ final class AnthropicMessages implements WireProtocol {
         private final boolean stream;
         private final int promptTokens;
         private final String id = AnswerRenderer.randomId("msg_", 24);
-        /**
-         * Set at the first piece of the answer, or its end: pings stop. The pings run on the event loop, the answer on
-         * the engine thread.
-         */
-        private volatile boolean answering;
         /** The streamed content block still open, and its index; -1 before the first. */
         private String openBlock;
         private int blockIndex = -1;
@@ -144,7 +137,7 @@ final class AnthropicMessages implements WireProtocol {
 
         @Override
         public void open() {
-            exchange.startEvents();
+            exchange.startEvents(this::ping);
             ObjectNode start = Exchange.JSON.createObjectNode().put("type", "message_start");
             ObjectNode message = envelope(start.putObject("message"));
             message.putArray("content");
@@ -153,7 +146,6 @@ final class AnthropicMessages implements WireProtocol {
             message.set("usage", usage(new Usage(promptTokens, 0, 0)));
             exchange.event("message_start", start.toString());
             ping();
-            exchange.every(PING_SECONDS, () -> !answering, this::ping);
         }
 
         private void ping() {
@@ -162,7 +154,6 @@ final class AnthropicMessages implements WireProtocol {
 
         @Override
         public void event(Answer answer, AnswerEvent event) {
-            answering = true;
             switch (event) {
                 case AnswerEvent.Reasoning(String piece) -> {
                     block("thinking", Exchange.JSON.createObjectNode().put("type", "thinking").put("thinking", "").put("signature", ""));
@@ -218,7 +209,6 @@ final class AnthropicMessages implements WireProtocol {
         @Override
         public void complete(List<Answer> answers, Usage usage) {
             Answer answer = answers.getFirst();
-            answering = true;
             if (stream) {
                 ObjectNode delta = Exchange.JSON.createObjectNode().put("type", "message_delta");
                 delta.putObject("delta").put("stop_reason", stopReason(answer)).put("stop_sequence", answer.stopSequence());
@@ -247,7 +237,6 @@ final class AnthropicMessages implements WireProtocol {
 
         @Override
         public void fail(ApiException error) {
-            answering = true;
             if (stream) {
                 exchange.event("error", errorBody(error).toString());
                 exchange.endEvents(true);

@@ -78,6 +78,17 @@ final class Generation {
             tickets.forEach(Scheduler.Ticket::cancel);
         }
         exchange.onClose(() -> tickets.forEach(Scheduler.Ticket::cancel));
+        exchange.throttle(new Exchange.Producer() {
+            @Override
+            public void pause() {
+                tickets.forEach(Scheduler.Ticket::pause);
+            }
+
+            @Override
+            public void resume() {
+                tickets.forEach(Scheduler.Ticket::resume);
+            }
+        });
         synchronized (this) {
             if (params.stream()) {
                 renderer.open();
@@ -121,6 +132,7 @@ final class Generation {
         int generated = choices.stream().mapToInt(c -> c.answer.generatedTokens()).sum();
         // The choices share one prompt, reported once, with the first choice's reuse of the prefix cache.
         TokenSink.Usage usage = new TokenSink.Usage(job.promptIds().length, choices.getFirst().cachedTokens, generated);
+        choices.getFirst().exchange.usage(usage);
         List<Answer> answers = choices.stream().map(c -> c.answer).toList();
         render(() -> renderer.complete(answers, usage));
     }
@@ -152,6 +164,11 @@ final class Generation {
         }
 
         @Override
+        public void onStarted(int cachedTokens) {
+            exchange.started();
+        }
+
+        @Override
         public boolean onToken(int token, TokenLogprobs logprobs) {
             try {
                 return accept(token, logprobs);
@@ -165,6 +182,7 @@ final class Generation {
             long now = System.nanoTime();
             if (lastToken == 0) {
                 metrics.firstToken(now - arrived);
+                exchange.firstToken();
             } else {
                 metrics.nextToken(now - lastToken);
             }

@@ -67,6 +67,7 @@ record GenerationJob(int[] promptIds, String forced, ChatReading chat, Generatio
      * the protocol adapters translate their requests into this shape.
      */
     static GenerationJob chat(ServedModel served, JsonNode request, GenerationParams params, boolean clampMaxTokens) {
+        served.limits().checkConversation(request);
         if (params.grammar() != null) {
             request = structured(request);
         } else if (served.thinking() != null) {

@@ -56,7 +56,7 @@ final class OpenAiChat implements WireProtocol {
 
         @Override
         public void open() {
-            exchange.startEvents();
+            exchange.startEvents(null);
             for (int i = 0; i < params.n(); i++) {
                 chunk(i, Exchange.JSON.createObjectNode().put("role", "assistant").put("content", ""), null, null);
             }

@@ -76,7 +76,7 @@ final class OpenAiCompletions implements WireProtocol {
 
         @Override
         public void open() {
-            exchange.startEvents();
+            exchange.startEvents(null);
         }
 
         @Override

@@ -103,7 +103,7 @@ final class OpenAiResponses implements WireProtocol {
 
         @Override
         public void open() {
-            exchange.startEvents();
+            exchange.startEvents(null);
             send("response.created", Exchange.JSON.createObjectNode().set("response", response("in_progress", null)));
             send("response.in_progress", Exchange.JSON.createObjectNode().set("response", response("in_progress", null)));
         }

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.netty.buffer.ByteBufInputStream;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -20,13 +21,24 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.AttributeKey;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
-import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Routes requests: each wire protocol's paths to its adapter, and the server's own routes (models, metrics, health,
@@ -35,18 +47,38 @@ import java.util.UUID;
  */
 @ChannelHandler.Sharable
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** Requests a client may send ahead on one connection before the first is answered (HTTP/1.1 pipelining). */
+    private static final int MAX_PIPELINED = 16;
+    private static final AttributeKey<Connection> CONNECTION = AttributeKey.valueOf("glint.connection");
+
     private final ServedModel served;
     private final byte[] apiKey;
     private final Metrics metrics;
+    private final HttpLimits limits;
+    private final ServerLog log;
+    /** Parse, render and tokenize: the I/O threads only move bytes, the engine thread only steps the model. */
+    private final ThreadPoolExecutor workers;
     /** Reads request bodies: a key given twice is refused, not silently the last one. */
     private static final ObjectMapper REQUESTS = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private final List<WireProtocol> protocols;
     private volatile boolean draining;
 
-    RequestHandler(ServedModel served, String apiKey, Metrics metrics) {
+    /** A connection's request in flight and those pipelined behind it, answered in order; touched on its event loop. */
+    private static final class Connection {
+        Exchange current;
+        final Deque<FullHttpRequest> pipelined = new ArrayDeque<>();
+    }
+
+    RequestHandler(ServedModel served, String apiKey, Metrics metrics, HttpLimits limits, ServerLog log) {
         this.served = served;
         this.apiKey = apiKey == null ? null : apiKey.getBytes(StandardCharsets.UTF_8);
         this.metrics = metrics;
+        this.limits = limits;
+        this.log = log;
+        AtomicInteger threads = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(limits.workers(), limits.workers(), 0, TimeUnit.SECONDS,
+                limits.workQueue() == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(limits.workQueue()),
+                work -> Thread.ofPlatform().daemon().name("glint-request-" + threads.incrementAndGet()).unstarted(work));
         this.protocols = List.of(new OpenAiChat(served, metrics), new OpenAiCompletions(served, metrics),
                 new OpenAiResponses(served, metrics), new AnthropicMessages(served, metrics));
     }
@@ -55,23 +87,141 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         draining = true;
     }
 
+    /** Lets the requests being parsed reach the scheduler (or fail), then stops the workers. */
+    void close() {
+        workers.shutdown();
+        try {
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Whether a request on this channel is being answered. */
+    static boolean busy(Channel channel) {
+        Connection connection = channel.attr(CONNECTION).get();
+        return connection != null && connection.current != null;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        Exchange exchange = new Exchange(ctx, HttpUtil.isKeepAlive(request));
-        String path = new QueryStringDecoder(request.uri()).path();
+        OpenAiServer.RequestDeadline deadline = ctx.pipeline().get(OpenAiServer.RequestDeadline.class);
+        if (deadline != null) {
+            deadline.met();
+        }
+        Connection connection = ctx.channel().attr(CONNECTION).setIfAbsent(new Connection());
+        if (connection == null) {
+            connection = ctx.channel().attr(CONNECTION).get();
+        }
+        if (connection.current == null) {
+            dispatch(ctx, connection, request.retain());
+        } else if (connection.pipelined.size() < MAX_PIPELINED) {
+            connection.pipelined.add(request.retain());
+        } else {
+            log.warn(null, "closed a connection from " + ctx.channel().remoteAddress() + " that pipelined more than "
+                    + MAX_PIPELINED + " requests");
+            ctx.close();
+        }
+    }
+
+    /** Answers {@code request} (whose reference this takes): health at once, the rest on a worker. */
+    private void dispatch(ChannelHandlerContext ctx, Connection connection, FullHttpRequest request) {
+        if (request.decoderResult().isFailure()) {
+            // The decoder discards whatever follows a malformed request: answer, then close.
+            HttpUtil.setKeepAlive(request, false);
+        }
+        Exchange exchange = new Exchange(ctx, request, limits, log, () -> ctx.executor().execute(() -> next(ctx, connection)));
+        connection.current = exchange;
+        if (request.decoderResult().isFailure() || exchange.path().equals("/health") || exchange.path().equals("/v1/health")) {
+            try {
+                handle(exchange, request);
+            } finally {
+                request.release();
+            }
+            return;
+        }
         try {
+            workers.execute(() -> {
+                try {
+                    handle(exchange, request);
+                } finally {
+                    request.release();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            request.release();
+            ApiException busy = new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded_error", null,
+                    "the server has " + limits.workQueue() + " requests waiting to be read; retry later");
+            exchange.json(busy.status(), errorBody(exchange.path(), busy));
+        }
+    }
+
+    /** The connection's answer is out: the next pipelined request, if any, goes. */
+    private void next(ChannelHandlerContext ctx, Connection connection) {
+        connection.current = null;
+        FullHttpRequest queued = connection.pipelined.poll();
+        if (queued != null) {
+            dispatch(ctx, connection, queued);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        Connection connection = ctx.channel().attr(CONNECTION).get();
+        if (connection != null) {
+            connection.pipelined.forEach(FullHttpRequest::release);
+            connection.pipelined.clear();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        Connection connection = ctx.channel().attr(CONNECTION).get();
+        if (connection != null && connection.current != null) {
+            connection.current.writabilityChanged();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** A kept-alive connection idle past the timeout is closed; one whose answer is still being generated is not. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+        if (event instanceof IdleStateEvent && !busy(ctx.channel())) {
+            ctx.close();
+            return;
+        }
+        super.userEventTriggered(ctx, event);
+    }
+
+    private void handle(Exchange exchange, FullHttpRequest request) {
+        String path = exchange.path();
+        try {
+            if (request.decoderResult().isFailure()) {
+                throw malformed(request.decoderResult().cause());
+            }
             route(exchange, request, path);
         } catch (ApiException e) {
             exchange.json(e.status(), errorBody(path, e));
         } catch (RuntimeException e) {
             // The client learns that it failed and under which id; the log has the rest.
-            String id = UUID.randomUUID().toString();
-            System.err.println("glint: internal error " + id + " on " + request.method() + " " + path);
-            e.printStackTrace();
+            log.error(exchange.id(), "internal error on " + request.method() + " " + path, e);
             ApiException internal = new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "server_error", null,
-                    "internal error; the server's log has it under " + id);
+                    "internal error; the server's log has it under request id " + exchange.id());
             exchange.json(internal.status(), errorBody(path, internal));
         }
+    }
+
+    /** What the HTTP decoder refused, in words: a line or headers beyond the limits, or not HTTP/1.1 at all. */
+    private ApiException malformed(Throwable cause) {
+        return switch (cause) {
+            case TooLongHttpLineException line -> new ApiException(HttpResponseStatus.REQUEST_URI_TOO_LONG,
+                    "invalid_request_error", null, "the request line is longer than " + limits.maxHeaderBytes() + " bytes");
+            case TooLongHttpHeaderException headers -> new ApiException(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                    "invalid_request_error", null, "the request headers exceed " + limits.maxHeaderBytes() + " bytes");
+            default -> ApiException.badRequest(null, "the request is not valid HTTP/1.1"
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage()));
+        };
     }
 
     /** An error in the shape of the protocol that serves {@code uri}, OpenAI's for every other path. */
@@ -217,8 +367,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return list;
     }
 
+    /** A connection's failure: a reset by its client is routine (a line of warning), anything else is logged in full. */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.warn(null, "connection from " + ctx.channel().remoteAddress() + " failed: " + cause.getMessage());
+        } else {
+            log.error(null, "connection from " + ctx.channel().remoteAddress() + " failed", cause);
+        }
         ctx.close();
     }
 }

@@ -42,6 +42,7 @@ public final class ServedModel implements AutoCloseable {
     private final Set<Integer> stopIds;
     private final GenerationParams.GenerationDefaults defaults;
     private final Boolean thinking;
+    private final RequestLimits limits;
     private TokenVocabulary vocabulary;
     /** The automata of the schemas most recently asked for, least recently used first. */
     private final Map<String, GrammarAutomaton> grammars = new LinkedHashMap<>(16, 0.75f, true) {
@@ -58,23 +59,32 @@ public final class ServedModel implements AutoCloseable {
      * Serving options: context per sequence (default: the model's), parallel sequences, prompt tokens per step,
      * waiting requests; the KV cache's type, its pool in tokens (default: one context) and the memory limit that
      * weights and pool must fit (default: {@link MemoryPlan#defaultLimit}); what quantized weights multiply; GLM's
-     * thinking for every chat request whatever it asks (null: as the request asks, else the template's default).
+     * thinking for every chat request whatever it asks (null: as the request asks, else the template's default);
+     * what one request may ask.
      */
     public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting,
-                          KvType kvType, Integer poolTokens, Long memoryLimit, Activations activations, Boolean thinking) {
+                          KvType kvType, Integer poolTokens, Long memoryLimit, Activations activations, Boolean thinking,
+                          RequestLimits limits) {
         public Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
-            this(name, threads, contextLength, parallel, prefillChunk, maxWaiting, KvType.F32, null, null, Activations.INT8, null);
+            this(name, threads, contextLength, parallel, prefillChunk, maxWaiting, KvType.F32, null, null, Activations.INT8,
+                    null, RequestLimits.DEFAULTS);
         }
 
         public Options withThinking(Boolean forced) {
             return new Options(name, threads, contextLength, parallel, prefillChunk, maxWaiting, kvType, poolTokens,
-                    memoryLimit, activations, forced);
+                    memoryLimit, activations, forced, limits);
+        }
+
+        public Options withLimits(RequestLimits newLimits) {
+            return new Options(name, threads, contextLength, parallel, prefillChunk, maxWaiting, kvType, poolTokens,
+                    memoryLimit, activations, thinking, newLimits);
         }
     }
 
     private ServedModel(Path directory, Options options, QuantizationPlan quantization, QuantizationProgress progress) {
         this.directory = directory;
         this.thinking = options.thinking();
+        this.limits = options.limits();
         // Planned before the weights load: a plan that cannot fit is refused before anything is repacked or allocated.
         this.plan = MemoryPlan.forCheckpoint(directory, options.kvType(), options.contextLength(), options.poolTokens(),
                 options.memoryLimit() == null ? MemoryPlan.defaultLimit() : options.memoryLimit());
@@ -132,6 +142,10 @@ public final class ServedModel implements AutoCloseable {
     boolean answersTo(String requested) {
         return requested.equals(name) || requested.equals(directory.toString())
                 || aliases.stream().anyMatch(alias -> alias.matcher(requested).matches());
+    }
+
+    RequestLimits limits() {
+        return limits;
     }
 
     Tokenizer tokenizer() {
@@ -218,6 +232,7 @@ public final class ServedModel implements AutoCloseable {
      * same schema, with the token masks it has computed; a schema the compiler refuses is a 400 naming the keyword.
      */
     GrammarAutomaton grammar(JsonNode schema, String param) {
+        limits.checkSchema(schema, param);
         return automaton(schema == null ? "" : schema.toString(), param,
                 () -> schema == null ? JsonSchemaGrammar.anyObject() : JsonSchemaGrammar.compile(schema));
     }

@@ -331,7 +331,7 @@ class AnthropicMessagesTest {
         assertError(post("/v1/messages", hello + "}", null), 401, "authentication_error");
         assertError(post("/v1/messages", hello + "}", "wrong"), 401, "authentication_error");
         assertError(post("/v1/messages", hello.replace("claude-sonnet-4-5", "gpt-9") + "}", KEY), 404, "not_found_error", "gpt-9");
-        assertError(post("/v1/messages", "{\"system\":\"" + "x".repeat(OpenAiServer.MAX_BODY_BYTES) + "\"}", KEY),
+        assertError(post("/v1/messages", "{\"system\":\"" + "x".repeat(HttpLimits.DEFAULTS.maxBodyBytes()) + "\"}", KEY),
                 413, "request_too_large");
         assertEquals(200, post("/v1/messages", hello + "}", KEY).statusCode(), "the server goes on serving");
         assertNotNull(postJson("/v1/messages/count_tokens", JSON.readTree(hello + "}")).get("input_tokens"));

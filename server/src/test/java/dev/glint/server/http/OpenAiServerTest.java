@@ -356,8 +356,8 @@ class OpenAiServerTest {
         assertError(post("/v1/chat/completions", hello + "}", null), 401);
         assertError(post("/v1/chat/completions", hello + "}", "wrong"), 401);
         assertError(post("/v1/chat/completions", "{\"messages\":[{\"role\":\"critic\",\"content\":\"x\"}]}", KEY), 400, "critic");
-        assertError(post("/v1/chat/completions", "{\"messages\":\"" + "x".repeat(OpenAiServer.MAX_BODY_BYTES) + "\"}", KEY), 413);
-        assertError(post("/v1/responses", "{\"input\":\"" + "x".repeat(OpenAiServer.MAX_BODY_BYTES) + "\"}", KEY), 413);
+        assertError(post("/v1/chat/completions", "{\"messages\":\"" + "x".repeat(HttpLimits.DEFAULTS.maxBodyBytes()) + "\"}", KEY), 413);
+        assertError(post("/v1/responses", "{\"input\":\"" + "x".repeat(HttpLimits.DEFAULTS.maxBodyBytes()) + "\"}", KEY), 413);
         HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, health.statusCode());
