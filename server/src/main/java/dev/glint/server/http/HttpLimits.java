@@ -14,8 +14,9 @@ import java.time.Duration;
  * @param idleTimeout        a kept-alive connection with no request in flight is closed after this long
  * @param workers            threads that parse, render the chat template and tokenize, off the I/O threads
  * @param workQueue          requests waiting for a worker; more get a 503
- * @param streamBuffer       bytes a stream may have waiting for a client that does not read: past half of it the
- *                           sequence is paused, past all of it (or after {@code streamStall} paused) it is cancelled
+ * @param streamBuffer       bytes a stream may have waiting for a client that does not read, a quarter of them in
+ *                           the kernel's socket buffer: past half of it the sequence is paused, past three quarters
+ *                           (or after {@code streamStall} paused) it is cancelled
  * @param streamStall        how long a paused stream may wait for its client to read again
  * @param heartbeat          a stream silent this long gets a keep-alive (an SSE comment, or the protocol's ping)
  */

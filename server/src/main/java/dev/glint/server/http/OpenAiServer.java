@@ -52,6 +52,9 @@ public final class OpenAiServer implements AutoCloseable {
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
+                // The kernel's share of a stream buffer is bounded too: left to autotuning it could hold megabytes
+                // for each client that does not read.
+                .childOption(ChannelOption.SO_SNDBUF, limits.streamBuffer() / 4)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
                         new WriteBufferWaterMark(limits.streamBuffer() / 4, limits.streamBuffer() / 2))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
