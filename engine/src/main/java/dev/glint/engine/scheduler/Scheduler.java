@@ -1,8 +1,8 @@
 package dev.glint.engine.scheduler;
 
+import dev.glint.engine.kv.KvCache;
+import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.Glm4Moe;
-import dev.glint.engine.model.KvCache;
-import dev.glint.engine.model.KvPool;
 import dev.glint.engine.sampling.Sampler;
 import dev.glint.kernels.KvType;
 

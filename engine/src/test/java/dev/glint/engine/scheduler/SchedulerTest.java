@@ -2,8 +2,8 @@ package dev.glint.engine.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.Glm4Moe;
-import dev.glint.engine.model.KvPool;
 import dev.glint.engine.sampling.SamplingParams;
 import dev.glint.kernels.KvType;
 import org.junit.jupiter.api.AfterAll;

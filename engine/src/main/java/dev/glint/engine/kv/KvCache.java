@@ -1,5 +1,6 @@
-package dev.glint.engine.model;
+package dev.glint.engine.kv;
 
+import dev.glint.engine.model.Glm4MoeConfig;
 import dev.glint.kernels.KvType;
 import dev.glint.kernels.PagedKv;
 
@@ -106,7 +107,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Checks that {@code count} more positions fit and takes their blocks, before any of them is computed. */
-    void reserve(int count) {
+    public void reserve(int count) {
         if (!tryReserve(count)) {
             throw new IllegalStateException("the KV pool of " + pool.capacityTokens() + " tokens has no free block for "
                     + count + " more positions of this sequence");
@@ -164,7 +165,11 @@ public final class KvCache implements AutoCloseable {
         length = newLength;
     }
 
-    void store(int layer, int position, float[] k, int kOff, float[] v, int vOff) {
+    /**
+     * Stores position {@code position}'s keys and values of layer {@code layer} ({@code kvHeads · headDim} floats
+     * each, from {@code kOff} and {@code vOff}) in the block {@link #reserve} took for it.
+     */
+    public void store(int layer, int position, float[] k, int kOff, float[] v, int vOff) {
         pool.store(layer, blocks[position / KvPool.BLOCK_TOKENS], position % KvPool.BLOCK_TOKENS, k, kOff, v, vOff);
     }
 
@@ -177,7 +182,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Counts {@code fed}'s tokens as held, their keys and values stored; each block they fill joins the prefix cache. */
-    void advance(int[] fed) {
+    public void advance(int[] fed) {
         record(fed, 0, fed.length);
         length += fed.length;
         for (int full = length / KvPool.BLOCK_TOKENS; indexedBlocks < full && !chainBroken; indexedBlocks++) {
