@@ -97,6 +97,29 @@ class KvPoolTest {
     }
 
     @Test
+    void positionsWithoutTokensAndEveryBlockAfterThemStayOutOfThePrefixCache() {
+        try (KvPool pool = new KvPool(CONFIG, KvType.F32, 8 * B)) {
+            try (KvCache cache = new KvCache(pool, pool.capacityTokens())) {
+                cache.reserve(3 * B);
+                cache.advanceWithoutTokens(B);
+                cache.advance(tokens(2 * B, 0));
+            }
+            int[] sameIdsAsHeld = IntStream.concat(IntStream.of(new int[B]), IntStream.range(0, 2 * B + 1)).toArray();
+            assertEquals(0, reused(pool, sameIdsAsHeld, 1), "no block of that sequence was cached");
+        }
+    }
+
+    @Test
+    void truncatingIntoBlocksThePrefixCacheHoldsIsRefused() {
+        try (KvPool pool = new KvPool(CONFIG, KvType.F32, 8 * B); KvCache cache = filled(pool, tokens(3 * B, 0))) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> cache.truncate(5));
+            assertTrue(refused.getMessage().contains("prefix cache"), refused.getMessage());
+            cache.truncate(3 * B);
+            assertEquals(3 * B, cache.length());
+        }
+    }
+
+    @Test
     void aSequenceCannotOutgrowItsContext() {
         try (KvPool pool = new KvPool(CONFIG, KvType.F32, 8 * B); KvCache cache = new KvCache(pool, 20)) {
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> cache.tryReserve(21));
