@@ -1,8 +1,8 @@
 package dev.glint.engine.eval;
 
+import dev.glint.engine.kv.KvCache;
+import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.Glm4Moe;
-import dev.glint.engine.model.KvCache;
-import dev.glint.engine.model.KvPool;
 import dev.glint.kernels.KvType;
 
 import java.util.ArrayList;
@@ -14,8 +14,8 @@ import java.util.SplittableRandom;
  * Prefill and decode speed the way llama-bench measures them (pp N: one batch of N prompt tokens; tg N: N tokens
  * decoded one at a time) on random token ids, each from a given depth of context. A depth is reached as llama-bench's
  * {@code -d} does, but without its prefill: the cache is filled with synthetic keys and values in the KV type
- * ({@link KvCache#fillWithSyntheticRows}), since what attention costs depends on how many rows of which type it
- * reads, not on their values.
+ * ({@link SyntheticRows}), since what attention costs depends on how many rows of which type it reads, not on their
+ * values.
  *
  * @param prefill   tokens per second of each timed prompt batch (empty when no prompt was asked for)
  * @param decode    tokens per second of each timed run of decode steps (empty when none was asked for)
@@ -58,7 +58,7 @@ public record Throughput(double[] prefill, double[] decode, long poolBytes) {
         int[] decoded = test.decoded();
         try (KvPool pool = new KvPool(glm.config(), type, depth + Math.max(prompt.length, decoded.length));
              KvCache cache = new KvCache(pool, pool.capacityTokens())) {
-            cache.fillWithSyntheticRows(depth, FILL_SEED);
+            SyntheticRows.fill(cache, depth, FILL_SEED);
             double[] prefill = new double[prompt.length == 0 ? 0 : repetitions];
             double[] decode = new double[decoded.length == 0 ? 0 : repetitions];
             for (int r = 0; r < repetitions; r++) {

@@ -1,7 +1,7 @@
 package dev.glint.engine.generate;
 
+import dev.glint.engine.kv.KvCache;
 import dev.glint.engine.model.Glm4Moe;
-import dev.glint.engine.model.KvCache;
 import dev.glint.engine.sampling.Sampler;
 
 import java.util.Arrays;

@@ -1,6 +1,8 @@
 package dev.glint.engine.model;
 
 import dev.glint.engine.checkpoint.Checkpoint;
+import dev.glint.engine.kv.KvCache;
+import dev.glint.engine.kv.PagedSelfAttention;
 import dev.glint.engine.model.Glm4MoeWeights.SelfAttention;
 import dev.glint.engine.model.Glm4MoeWeights.Layer;
 import dev.glint.engine.model.Glm4MoeWeights.Mlp;

@@ -1,6 +1,8 @@
 package dev.glint.engine.model;
 
 import dev.glint.engine.checkpoint.Checkpoint;
+import dev.glint.engine.kv.KvLayout;
+import dev.glint.engine.kv.KvPool;
 import dev.glint.kernels.KvType;
 
 import java.lang.management.ManagementFactory;

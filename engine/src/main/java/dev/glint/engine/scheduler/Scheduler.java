@@ -1,8 +1,8 @@
 package dev.glint.engine.scheduler;
 
+import dev.glint.engine.kv.KvCache;
+import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.Glm4Moe;
-import dev.glint.engine.model.KvCache;
-import dev.glint.engine.model.KvPool;
 import dev.glint.engine.sampling.Sampler;
 import dev.glint.kernels.KvType;
 
@@ -15,6 +15,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -69,6 +70,11 @@ public final class Scheduler implements AutoCloseable {
     private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
     private final Deque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
+    /**
+     * Sequences submitted and not yet ended, running or queued: at most {@code parallel + maxWaiting}. Submitters
+     * count themselves in with one atomic update, so that threads submitting together cannot all pass the bound.
+     */
+    private final AtomicInteger admitted = new AtomicInteger();
     private final Thread engine;
     private volatile boolean closed;
     private volatile boolean aborting;
@@ -152,12 +158,19 @@ public final class Scheduler implements AutoCloseable {
                 throw new IllegalArgumentException("prompt token " + i + " is " + id + ", outside the vocabulary of " + vocab);
             }
         }
-        if (incoming.size() + waitingCount >= maxWaiting + Math.max(0, parallel - runningCount)) {
+        // Built before it takes a place: a place, once taken, must belong to a sequence that will end and give it back.
+        Sequence sequence = new Sequence(request, sink, new Ticket());
+        if (!takePlace()) {
             throw new QueueFullException("all " + parallel + " slots are busy and " + maxWaiting + " requests are waiting");
         }
-        Sequence sequence = new Sequence(request, sink, new Ticket());
         incoming.add(sequence);
         return sequence.ticket;
+    }
+
+    /** One of the {@code parallel + maxWaiting} places, taken in one atomic update; false when all are taken. */
+    private boolean takePlace() {
+        int places = parallel + maxWaiting;
+        return admitted.getAndUpdate(taken -> taken < places ? taken + 1 : taken) < places;
     }
 
     private void loop() {
@@ -437,12 +450,14 @@ public final class Scheduler implements AutoCloseable {
 
         void finish(TokenSink.FinishReason reason) {
             release();
+            admitted.decrementAndGet();
             TokenSink.Usage usage = new TokenSink.Usage(promptLength, Math.max(0, cachedTokens), generated);
             notifySink(() -> sink.onFinish(reason, usage));
         }
 
         void fail(RuntimeException error) {
             release();
+            admitted.decrementAndGet();
             notifySink(() -> sink.onError(error));
         }
 

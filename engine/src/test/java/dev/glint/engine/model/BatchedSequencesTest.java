@@ -1,5 +1,6 @@
 package dev.glint.engine.model;
 
+import dev.glint.engine.kv.KvCache;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

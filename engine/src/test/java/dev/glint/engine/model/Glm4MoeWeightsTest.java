@@ -6,6 +6,7 @@ import dev.glint.engine.checkpoint.DType;
 import dev.glint.engine.checkpoint.SafetensorsWriter;
 import dev.glint.engine.checkpoint.Tensor;
 import dev.glint.engine.checkpoint.TensorSpec;
+import dev.glint.engine.kv.KvCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

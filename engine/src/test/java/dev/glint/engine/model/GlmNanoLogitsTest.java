@@ -2,6 +2,7 @@ package dev.glint.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.glint.engine.GlmNanoEval;
+import dev.glint.engine.kv.KvCache;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;

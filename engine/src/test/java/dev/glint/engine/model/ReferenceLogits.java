@@ -14,17 +14,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** Reads llama.cpp's reference logits and compares Glint's with them, reporting the worst element. */
-final class ReferenceLogits {
+public final class ReferenceLogits {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ReferenceLogits() {
     }
 
-    static Path fixture(String name) {
+    public static Path fixture(String name) {
         return Path.of("src/test/resources/fixtures", name);
     }
 
-    static int[] intArray(Path file) throws IOException {
+    public static int[] intArray(Path file) throws IOException {
         JsonNode node = JSON.readTree(file.toFile());
         return intArray(node);
     }
@@ -37,14 +37,14 @@ final class ReferenceLogits {
         return JSON.readTree(file.toFile());
     }
 
-    static float[] floats(Path file) throws IOException {
+    public static float[] floats(Path file) throws IOException {
         ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
         float[] values = new float[bytes.remaining() / 4];
         bytes.asFloatBuffer().get(values);
         return values;
     }
 
-    static int argmax(float[] x, int off, int n) {
+    public static int argmax(float[] x, int off, int n) {
         int best = 0;
         for (int i = 1; i < n; i++) {
             if (x[off + i] > x[off + best]) {

@@ -2,8 +2,8 @@ package dev.glint.engine.scheduler;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.Glm4Moe;
-import dev.glint.engine.model.KvPool;
 import dev.glint.engine.sampling.SamplingParams;
 import dev.glint.kernels.KvType;
 import org.junit.jupiter.api.AfterAll;
@@ -19,12 +19,18 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import static dev.glint.engine.eval.EvalSet.ids;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -351,6 +357,82 @@ class SchedulerTest {
                 }
             });
             tickets.forEach(Scheduler.Ticket::cancel);
+        }
+    }
+
+    /**
+     * Threads submitting at once get exactly the free places, the rest {@link QueueFullException}. A first sequence
+     * holds the engine inside its step (its sink waits), so no place frees up while they submit. A check-then-add
+     * queue lets in every thread that checks before another adds: long prompts widen that gap (the sequence is built
+     * in between) and each round of 32 threads is another chance. On such a queue this test failed in each of eleven
+     * runs, by round 5, admitting up to 24 submits for 7 places.
+     */
+    @Test
+    void threadsSubmittingAtOnceGetExactlyTheFreePlaces() throws Exception {
+        int parallel = 2;
+        int maxWaiting = 6;
+        int freePlaces = parallel + maxWaiting - 1;
+        int threads = 32;
+        int[] longPrompt = IntStream.range(0, 1900).map(i -> i % 1400).toArray();
+        ExecutorService submitters = Executors.newFixedThreadPool(threads);
+        try (Scheduler scheduler = new Scheduler(model, parallel, 2048, 64, maxWaiting)) {
+            for (int round = 0; round < 100; round++) {
+                CountDownLatch engineHeld = new CountDownLatch(1);
+                CountDownLatch releaseEngine = new CountDownLatch(1);
+                Collector holder = new Collector() {
+                    @Override
+                    public boolean onToken(int id, TokenLogprobs logprobs) {
+                        engineHeld.countDown();
+                        try {
+                            releaseEngine.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                        return super.onToken(id, logprobs);
+                    }
+                };
+                scheduler.submit(new GenerationRequest(new int[]{1482}, 1, SamplingParams.greedy(), Set.of()), holder);
+                assertTrue(engineHeld.await(60, TimeUnit.SECONDS), "the engine reached the holder's first token");
+                List<Scheduler.Ticket> admitted = new ArrayList<>();
+                List<Collector> admittedCollectors = new ArrayList<>();
+                int refused = 0;
+                try {
+                    CountDownLatch start = new CountDownLatch(1);
+                    List<Collector> collectors = new ArrayList<>();
+                    List<Future<Scheduler.Ticket>> submits = new ArrayList<>();
+                    for (int t = 0; t < threads; t++) {
+                        Collector collector = new Collector();
+                        collectors.add(collector);
+                        submits.add(submitters.submit(() -> {
+                            start.await();
+                            return scheduler.submit(new GenerationRequest(longPrompt, 1, SamplingParams.greedy(), Set.of()),
+                                    collector);
+                        }));
+                    }
+                    start.countDown();
+                    for (int t = 0; t < threads; t++) {
+                        try {
+                            admitted.add(submits.get(t).get(60, TimeUnit.SECONDS));
+                            admittedCollectors.add(collectors.get(t));
+                        } catch (ExecutionException e) {
+                            assertInstanceOf(QueueFullException.class, e.getCause());
+                            refused++;
+                        }
+                    }
+                } finally {
+                    admitted.forEach(Scheduler.Ticket::cancel);
+                    releaseEngine.countDown();
+                }
+                assertEquals(freePlaces, admitted.size(), "round " + round + ": " + admitted.size() + " of " + threads
+                        + " submits at once admitted, " + refused + " refused, with " + freePlaces + " places free");
+                // The next round needs every place back, and a place comes back as its sequence ends.
+                holder.done.get(60, TimeUnit.SECONDS);
+                for (Collector collector : admittedCollectors) {
+                    assertEquals(TokenSink.FinishReason.CANCELLED, collector.done.get(60, TimeUnit.SECONDS).reason());
+                }
+            }
+        } finally {
+            submitters.shutdownNow();
         }
     }
 }

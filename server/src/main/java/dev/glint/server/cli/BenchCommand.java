@@ -1,9 +1,9 @@
 package dev.glint.server.cli;
 
 import dev.glint.engine.eval.Throughput;
+import dev.glint.engine.kv.KvLayout;
 import dev.glint.engine.model.Footprint;
 import dev.glint.engine.model.Glm4Moe;
-import dev.glint.engine.model.KvLayout;
 import dev.glint.kernels.KvType;
 import dev.glint.kernels.MatrixProducts.Activations;
 import dev.glint.kernels.ReadBandwidth;

@@ -1,7 +1,7 @@
 package dev.glint.server.cli;
 
+import dev.glint.engine.kv.KvCache;
 import dev.glint.engine.model.Glm4Moe;
-import dev.glint.engine.model.KvCache;
 import dev.glint.kernels.MatrixProducts.Activations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -7,9 +7,9 @@ import dev.glint.engine.grammar.GrammarAutomaton;
 import dev.glint.engine.grammar.JsonSchemaGrammar;
 import dev.glint.engine.grammar.TokenVocabulary;
 import dev.glint.engine.grammar.UnsupportedSchemaException;
+import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.GenerationConfig;
 import dev.glint.engine.model.Glm4Moe;
-import dev.glint.engine.model.KvPool;
 import dev.glint.engine.model.MemoryPlan;
 import dev.glint.engine.quant.QuantizationPlan;
 import dev.glint.engine.quant.QuantizationProgress;
@@ -93,20 +93,15 @@ public final class ServedModel implements AutoCloseable {
         try {
             this.tokenizer = Tokenizer.load(directory);
             this.template = ChatTemplate.load(directory);
-        } catch (IOException e) {
-            model.close();
-            throw new UncheckedIOException("cannot read the tokenizer or chat template of " + directory + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            model.close();
-            throw e;
-        }
-        GenerationConfig generation = GenerationConfig.load(directory, model.config());
-        this.stopIds = Set.copyOf(generation.eosTokenIds());
-        this.defaults = new GenerationParams.GenerationDefaults(generation.temperature(), generation.topP(), null);
-        try {
+            GenerationConfig generation = GenerationConfig.load(directory, model.config());
+            this.stopIds = Set.copyOf(generation.eosTokenIds());
+            this.defaults = new GenerationParams.GenerationDefaults(generation.temperature(), generation.topP(), null);
             KvPool pool = new KvPool(model.config(), options.kvType(), plan.poolTokens());
             this.scheduler = new Scheduler(model, pool, options.parallel(), plan.contextLength(), options.prefillChunk(),
                     options.maxWaiting(), tokenizer.vocabSize());
+        } catch (IOException e) {
+            model.close();
+            throw new UncheckedIOException("cannot read the tokenizer or chat template of " + directory + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             model.close();
             throw e;

@@ -1,7 +1,10 @@
 package dev.glint.server.http;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +26,7 @@ final class GlmNanoCopies {
      * noise; the exchanges must still complete.
      */
     static Path longContext(Path dir) throws IOException {
-        return copyInto(dir, "config.json", "max_position_embeddings", LONG_CONTEXT);
+        return copyInto(dir, "config.json", "max_position_embeddings", IntNode.valueOf(LONG_CONTEXT));
     }
 
     /**
@@ -31,10 +34,18 @@ final class GlmNanoCopies {
      * clients that send none, such as Claude Code, so that its answer does not depend on a random draw.
      */
     static Path greedy(Path dir) throws IOException {
-        return copyInto(dir, "generation_config.json", "temperature", 0);
+        return copyInto(dir, "generation_config.json", "temperature", IntNode.valueOf(0));
     }
 
-    private static Path copyInto(Path dir, String changed, String field, int value) throws IOException {
+    /**
+     * glm-nano whose generation_config.json names its stop token by text rather than id, which Glint refuses only
+     * after the weights have loaded.
+     */
+    static Path stopTokenByName(Path dir) throws IOException {
+        return copyInto(dir, "generation_config.json", "eos_token_id", TextNode.valueOf("<|user|>"));
+    }
+
+    private static Path copyInto(Path dir, String changed, String field, JsonNode value) throws IOException {
         try (var files = Files.list(NANO)) {
             for (Path file : files.toList()) {
                 if (!file.getFileName().toString().equals(changed)) {
@@ -43,7 +54,7 @@ final class GlmNanoCopies {
             }
         }
         ObjectNode json = (ObjectNode) JSON.readTree(NANO.resolve(changed).toFile());
-        Files.writeString(dir.resolve(changed), json.put(field, value).toString());
+        Files.writeString(dir.resolve(changed), json.set(field, value).toString());
         return dir;
     }
 }

@@ -1,5 +1,6 @@
-package dev.glint.engine.model;
+package dev.glint.engine.kv;
 
+import dev.glint.engine.model.Glm4MoeConfig;
 import dev.glint.kernels.KvType;
 import org.junit.jupiter.api.Test;
 
@@ -92,6 +93,29 @@ class KvPoolTest {
             b.close();
             assertEquals(4 * B, reused(pool, tokens(4 * B + 1, 0), 1),
                     "the longer sequence's blocks follow the shorter one's cached prefix");
+        }
+    }
+
+    @Test
+    void positionsWithoutTokensAndEveryBlockAfterThemStayOutOfThePrefixCache() {
+        try (KvPool pool = new KvPool(CONFIG, KvType.F32, 8 * B)) {
+            try (KvCache cache = new KvCache(pool, pool.capacityTokens())) {
+                cache.reserve(3 * B);
+                cache.advanceWithoutTokens(B);
+                cache.advance(tokens(2 * B, 0));
+            }
+            int[] sameIdsAsHeld = IntStream.concat(IntStream.of(new int[B]), IntStream.range(0, 2 * B + 1)).toArray();
+            assertEquals(0, reused(pool, sameIdsAsHeld, 1), "no block of that sequence was cached");
+        }
+    }
+
+    @Test
+    void truncatingIntoBlocksThePrefixCacheHoldsIsRefused() {
+        try (KvPool pool = new KvPool(CONFIG, KvType.F32, 8 * B); KvCache cache = filled(pool, tokens(3 * B, 0))) {
+            IllegalStateException refused = assertThrows(IllegalStateException.class, () -> cache.truncate(5));
+            assertTrue(refused.getMessage().contains("prefix cache"), refused.getMessage());
+            cache.truncate(3 * B);
+            assertEquals(3 * B, cache.length());
         }
     }
 

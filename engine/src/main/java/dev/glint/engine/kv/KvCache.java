@@ -1,11 +1,11 @@
-package dev.glint.engine.model;
+package dev.glint.engine.kv;
 
+import dev.glint.engine.model.Glm4MoeConfig;
 import dev.glint.kernels.KvType;
 import dev.glint.kernels.PagedKv;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * One sequence's keys (after RoPE) and values: a block table into a {@link KvPool}, grown a block at a time as the
@@ -51,6 +51,11 @@ public final class KvCache implements AutoCloseable {
 
     public int length() {
         return length;
+    }
+
+    /** How the pool lays out a position's keys and values. */
+    public KvLayout layout() {
+        return pool.layout();
     }
 
     /** Byte offset of each held block in the pool's per-layer segments, in position order. */
@@ -106,41 +111,11 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Checks that {@code count} more positions fit and takes their blocks, before any of them is computed. */
-    void reserve(int count) {
+    public void reserve(int count) {
         if (!tryReserve(count)) {
             throw new IllegalStateException("the KV pool of " + pool.capacityTokens() + " tokens has no free block for "
                     + count + " more positions of this sequence");
         }
-    }
-
-    /**
-     * For benchmarks at a depth, as llama-bench's {@code -d}: grows the sequence to {@code depth} positions of
-     * pseudo-random keys and values (unit normal, the scale of normalised activations; the same for the same
-     * {@code seed}) stored through the pool's usual path in its KV type, in place of a prefill that long. What
-     * attention costs does not depend on the values, only on their count and type. They are no tokens' keys, so
-     * neither these blocks nor any after them join the prefix cache.
-     */
-    public void fillWithSyntheticRows(int depth, long seed) {
-        if (depth < length) {
-            throw new IllegalArgumentException("the sequence already holds " + length + " positions, more than " + depth);
-        }
-        reserve(depth - length);
-        KvLayout layout = pool.layout();
-        float[] k = new float[layout.kvHeads() * layout.headDim()];
-        float[] v = new float[k.length];
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int position = length; position < depth; position++) {
-            for (int layer = 0; layer < layout.layers(); layer++) {
-                for (int i = 0; i < k.length; i++) {
-                    k[i] = (float) random.nextGaussian();
-                    v[i] = (float) random.nextGaussian();
-                }
-                store(layer, position, k, 0, v, 0);
-            }
-        }
-        chainBroken = true;
-        record(new int[depth - length], 0, depth - length);
-        length = depth;
     }
 
     /**
@@ -164,7 +139,11 @@ public final class KvCache implements AutoCloseable {
         length = newLength;
     }
 
-    void store(int layer, int position, float[] k, int kOff, float[] v, int vOff) {
+    /**
+     * Stores position {@code position}'s keys and values of layer {@code layer} ({@code kvHeads · headDim} floats
+     * each, from {@code kOff} and {@code vOff}) in the block {@link #reserve} took for it.
+     */
+    public void store(int layer, int position, float[] k, int kOff, float[] v, int vOff) {
         pool.store(layer, blocks[position / KvPool.BLOCK_TOKENS], position % KvPool.BLOCK_TOKENS, k, kOff, v, vOff);
     }
 
@@ -177,7 +156,7 @@ public final class KvCache implements AutoCloseable {
     }
 
     /** Counts {@code fed}'s tokens as held, their keys and values stored; each block they fill joins the prefix cache. */
-    void advance(int[] fed) {
+    public void advance(int[] fed) {
         record(fed, 0, fed.length);
         length += fed.length;
         for (int full = length / KvPool.BLOCK_TOKENS; indexedBlocks < full && !chainBroken; indexedBlocks++) {
@@ -187,6 +166,17 @@ public final class KvCache implements AutoCloseable {
             chainBlock = canonical;
             chainGeneration = chainBroken ? 0 : pool.generation(canonical);
         }
+    }
+
+    /**
+     * Counts {@code count} more positions as held whose keys and values were stored without tokens behind them, such
+     * as a benchmark's synthetic rows: with no token ids for a later prompt to match, neither their blocks nor any
+     * after them join the prefix cache.
+     */
+    public void advanceWithoutTokens(int count) {
+        chainBroken = true;
+        record(new int[count], 0, count);
+        length += count;
     }
 
     private void record(int[] source, int from, int count) {

@@ -1,5 +1,6 @@
-package dev.glint.engine.model;
+package dev.glint.engine.kv;
 
+import dev.glint.engine.model.Glm4Moe;
 import dev.glint.kernels.KvType;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,8 @@
-package dev.glint.engine.model;
+package dev.glint.engine.eval;
 
+import dev.glint.engine.kv.KvCache;
+import dev.glint.engine.kv.KvPool;
+import dev.glint.engine.model.Glm4Moe;
 import dev.glint.kernels.KvType;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +23,7 @@ class SyntheticRowsTest {
             for (KvType type : KvType.values()) {
                 float[] afterFill;
                 try (KvCache cache = new KvCache(model.config(), type, DEPTH + NEXT.length)) {
-                    cache.fillWithSyntheticRows(DEPTH, 7);
+                    SyntheticRows.fill(cache, DEPTH, 7);
                     assertEquals(DEPTH, cache.length(), type + ": the cache holds the depth");
                     afterFill = model.forward(NEXT, cache, false);
                     assertEquals(DEPTH + NEXT.length, cache.length(), type + ": decode went on after the depth");
@@ -47,7 +50,7 @@ class SyntheticRowsTest {
 
     private static float[] decodedAfter(Glm4Moe model, KvType type, long seed) {
         try (KvCache cache = new KvCache(model.config(), type, DEPTH + NEXT.length)) {
-            cache.fillWithSyntheticRows(DEPTH, seed);
+            SyntheticRows.fill(cache, DEPTH, seed);
             return model.forward(NEXT, cache, false);
         }
     }
@@ -57,7 +60,7 @@ class SyntheticRowsTest {
         try (Glm4Moe model = Glm4Moe.load(fixture("glm45-tiny"), 1);
              KvPool pool = new KvPool(model.config(), KvType.BF16, 8 * KvPool.BLOCK_TOKENS)) {
             try (KvCache cache = new KvCache(pool, pool.capacityTokens())) {
-                cache.fillWithSyntheticRows(DEPTH, 3);
+                SyntheticRows.fill(cache, DEPTH, 3);
                 int held = pool.blocksInUse();
                 float[] first = model.forward(NEXT, cache, false);
                 model.forward(new int[2 * KvPool.BLOCK_TOKENS], cache, false);
@@ -70,18 +73,6 @@ class SyntheticRowsTest {
             }
             try (KvCache cache = new KvCache(pool, pool.capacityTokens())) {
                 assertEquals(0, cache.reusePrefix(new int[DEPTH + 1], 1), "synthetic rows are no tokens' keys: not cached");
-            }
-        }
-    }
-
-    @Test
-    void truncatingIntoBlocksThePrefixCacheHoldsIsRefused() {
-        try (Glm4Moe model = Glm4Moe.load(fixture("glm45-tiny"), 1)) {
-            try (KvCache cache = model.newCache(4 * KvPool.BLOCK_TOKENS)) {
-                model.forward(new int[3 * KvPool.BLOCK_TOKENS], cache, false);
-                IllegalStateException refused = assertThrows(IllegalStateException.class, () -> cache.truncate(5));
-                assertTrue(refused.getMessage().contains("prefix cache"), refused.getMessage());
-                cache.truncate(3 * KvPool.BLOCK_TOKENS);
             }
         }
     }

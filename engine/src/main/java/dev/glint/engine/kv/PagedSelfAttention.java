@@ -1,5 +1,6 @@
-package dev.glint.engine.model;
+package dev.glint.engine.kv;
 
+import dev.glint.engine.model.Glm4MoeConfig;
 import dev.glint.kernels.AttentionState;
 import dev.glint.kernels.PagedAttention;
 import dev.glint.kernels.PagedKv;
@@ -16,7 +17,7 @@ import java.util.Arrays;
  * themselves are spread. Either way a token's output is the same, whatever else its step held. Only one thread steps
  * the model at a time, so the states are kept from step to step.
  */
-final class PagedSelfAttention {
+public final class PagedSelfAttention {
     /**
      * Positions per piece of one token's attention: a multiple of the kernel's tile and of a block, and small enough
      * that a piece's keys and values stay in a core's cache while a run of tokens goes over them.
@@ -31,7 +32,7 @@ final class PagedSelfAttention {
     private final float scale;
     private AttentionState[] states = new AttentionState[0];
 
-    PagedSelfAttention(Glm4MoeConfig config, WorkerPool pool) {
+    public PagedSelfAttention(Glm4MoeConfig config, WorkerPool pool) {
         this.pool = pool;
         this.kvHeads = config.numKeyValueHeads();
         this.groupHeads = config.numAttentionHeads() / kvHeads;
@@ -44,7 +45,7 @@ final class PagedSelfAttention {
      * Attends with token {@code t}'s query heads ({@code q[t · qDim, +qDim)}) over positions {@code [0, positions[t]]}
      * of {@code caches[t]}, whose blocks lie at {@code blockOffsets[t]}, into {@code o} at the same offsets.
      */
-    void attend(int layer, float[] q, KvCache[] caches, long[][] blockOffsets, int[] positions, float[] o) {
+    public void attend(int layer, float[] q, KvCache[] caches, long[][] blockOffsets, int[] positions, float[] o) {
         int n = positions.length;
         Job[] jobs = new Job[n * kvHeads];
         for (int job = 0; job < jobs.length; job++) {
