@@ -31,6 +31,9 @@ final class Json {
 
     /** How a node reads in an error message: its JSON type, and the value itself when short. */
     static String describe(JsonNode node) {
+        if (node.isNull()) {
+            return "null";
+        }
         String type = node.getNodeType().name().toLowerCase(Locale.ROOT);
         String text = node.toString();
         return text.length() <= 40 ? type + " " + text : type;

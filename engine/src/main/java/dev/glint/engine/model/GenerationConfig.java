@@ -1,6 +1,6 @@
 package dev.glint.engine.model;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.checkpoint.JsonFields;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,13 +18,10 @@ public record GenerationConfig(List<Integer> eosTokenIds, double temperature, do
         if (!Files.isRegularFile(file)) {
             return new GenerationConfig(config.eosTokenIds(), 1.0, 1.0, 0);
         }
-        JsonNode root = Glm4MoeConfig.readObject(file);
-        JsonNode ids = root.get("eos_token_id");
-        List<Integer> eos = ids == null || ids.isNull() ? config.eosTokenIds()
-                : Glm4MoeConfig.tokenIds(ids, file.toString(), "eos_token_id");
-        return new GenerationConfig(eos,
-                root.path("temperature").asDouble(1.0),
-                root.path("top_p").asDouble(1.0),
-                root.path("top_k").asInt(0));
+        JsonFields f = Glm4MoeConfig.fields(Glm4MoeConfig.readObject(file), file.toString());
+        return new GenerationConfig(Glm4MoeConfig.eosTokenIds(f, config.eosTokenIds()),
+                f.number("temperature", 1.0, 0, Double.POSITIVE_INFINITY),
+                f.number("top_p", 1.0, 0, 1),
+                f.integer("top_k", 0, 0, Integer.MAX_VALUE));
     }
 }

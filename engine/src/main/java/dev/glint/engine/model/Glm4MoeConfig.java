@@ -2,12 +2,14 @@ package dev.glint.engine.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.glint.engine.checkpoint.JsonFields;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+
+import static java.lang.Integer.MAX_VALUE;
 
 /**
  * The {@code glm4_moe} architecture as its Hugging Face {@code config.json} describes it. Optional fields take the
@@ -85,7 +87,7 @@ public record Glm4MoeConfig(
         if (root == null || !root.isObject()) {
             throw new ConfigException(source + " must hold a JSON object");
         }
-        Fields f = new Fields(root, source);
+        JsonFields f = fields(root, source);
         String modelType = f.string("model_type", null);
         if (!"glm4_moe".equals(modelType)) {
             throw new ConfigException(source + ": model_type is " + (modelType == null ? "missing" : "\"" + modelType + "\"")
@@ -93,25 +95,24 @@ public record Glm4MoeConfig(
         }
         String act = f.string("hidden_act", "silu");
         if (!"silu".equals(act)) {
-            throw new ConfigException(source + ": hidden_act \"" + act + "\" is not supported; glm4_moe uses silu");
+            throw f.problem("hidden_act", "\"" + act + "\" is not supported; glm4_moe uses silu");
         }
-        JsonNode ropeScaling = root.get("rope_scaling");
-        if (ropeScaling != null && !ropeScaling.isNull()) {
-            throw new ConfigException(source + ": rope_scaling " + ropeScaling + " is not supported; GLM-4.x checkpoints have none");
+        if (f.has("rope_scaling")) {
+            throw f.problem("rope_scaling", f.get("rope_scaling") + " is not supported; GLM-4.x checkpoints have none");
         }
         // transformers >= 5 re-saves rope settings under rope_parameters; those win over the top-level keys.
-        JsonNode rope = root.path("rope_parameters");
-        String ropeType = rope.path("rope_type").asText("default");
+        JsonFields rope = f.objectOrEmpty("rope_parameters");
+        String ropeType = rope.string("rope_type", "default");
         if (!"default".equals(ropeType)) {
-            throw new ConfigException(source + ": rope_parameters.rope_type \"" + ropeType + "\" is not supported; only default RoPE");
+            throw rope.problem("rope_type", "\"" + ropeType + "\" is not supported; only default RoPE");
         }
-        double ropeTheta = f.positiveDouble(rope.has("rope_theta") ? rope : root, "rope_theta", 10000.0);
-        double partialRotary = f.positiveDouble(rope.has("partial_rotary_factor") ? rope : root, "partial_rotary_factor", 0.5);
+        double ropeTheta = (rope.has("rope_theta") ? rope : f).positiveNumber("rope_theta", 10000.0);
+        double partialRotary = (rope.has("partial_rotary_factor") ? rope : f).positiveNumber("partial_rotary_factor", 0.5);
 
-        int hidden = f.positiveInt("hidden_size");
-        int heads = f.positiveInt("num_attention_heads");
-        int headDim = root.hasNonNull("head_dim") ? f.positiveInt("head_dim") : derivedHeadDim(hidden, heads, source);
-        int kvHeads = f.positiveInt("num_key_value_heads");
+        int hidden = f.integer("hidden_size", 1, MAX_VALUE);
+        int heads = f.integer("num_attention_heads", 1, MAX_VALUE);
+        int headDim = f.has("head_dim") ? f.integer("head_dim", 1, MAX_VALUE) : derivedHeadDim(hidden, heads, source);
+        int kvHeads = f.integer("num_key_value_heads", 1, MAX_VALUE);
         if (heads % kvHeads != 0) {
             throw new ConfigException(source + ": num_attention_heads " + heads + " is not a multiple of num_key_value_heads " + kvHeads);
         }
@@ -120,10 +121,10 @@ public record Glm4MoeConfig(
             throw new ConfigException(source + ": partial_rotary_factor " + partialRotary + " with head_dim " + headDim
                     + " gives rotary dim " + rotaryDim + "; it must be even and at most head_dim");
         }
-        int experts = f.positiveInt("n_routed_experts");
-        int perToken = f.positiveInt("num_experts_per_tok");
-        int nGroup = f.positiveInt("n_group", 1);
-        int topkGroup = f.positiveInt("topk_group", 1);
+        int experts = f.integer("n_routed_experts", 1, MAX_VALUE);
+        int perToken = f.integer("num_experts_per_tok", 1, MAX_VALUE);
+        int nGroup = f.integer("n_group", 1, 1, MAX_VALUE);
+        int topkGroup = f.integer("topk_group", 1, 1, MAX_VALUE);
         if (perToken > experts || experts % nGroup != 0 || topkGroup > nGroup) {
             throw new ConfigException(source + ": routing needs num_experts_per_tok <= n_routed_experts, n_routed_experts divisible by n_group"
                     + " and topk_group <= n_group; got " + perToken + ", " + experts + ", " + nGroup + ", " + topkGroup);
@@ -133,52 +134,51 @@ public record Glm4MoeConfig(
                     + experts + " experts in " + nGroup + " groups leaves fewer than 2 per group");
         }
         return new Glm4MoeConfig(
-                f.positiveInt("vocab_size"),
+                f.integer("vocab_size", 1, MAX_VALUE),
                 hidden,
-                f.positiveInt("intermediate_size"),
-                f.positiveInt("moe_intermediate_size"),
-                f.positiveInt("num_hidden_layers"),
+                f.integer("intermediate_size", 1, MAX_VALUE),
+                f.integer("moe_intermediate_size", 1, MAX_VALUE),
+                f.integer("num_hidden_layers", 1, MAX_VALUE),
                 heads,
                 kvHeads,
                 headDim,
                 partialRotary,
                 ropeTheta,
-                (float) f.positiveDouble("rms_norm_eps", 1e-5),
+                (float) f.positiveNumber("rms_norm_eps", 1e-5),
                 f.bool("attention_bias", false),
                 f.bool("use_qk_norm", false),
                 experts,
-                f.nonNegativeInt("n_shared_experts", 1),
+                f.integer("n_shared_experts", 1, 0, MAX_VALUE),
                 perToken,
-                f.nonNegativeInt("first_k_dense_replace", 1),
+                f.integer("first_k_dense_replace", 1, 0, MAX_VALUE),
                 nGroup,
                 topkGroup,
                 f.bool("norm_topk_prob", true),
-                (float) f.positiveDouble("routed_scaling_factor", 1.0),
-                f.positiveInt("max_position_embeddings", 131072),
+                (float) f.positiveNumber("routed_scaling_factor", 1.0),
+                f.integer("max_position_embeddings", 131072, 1, MAX_VALUE),
                 f.bool("tie_word_embeddings", false),
-                f.nonNegativeInt("num_nextn_predict_layers", 0),
-                f.intList("eos_token_id"));
+                f.integer("num_nextn_predict_layers", 0, 0, MAX_VALUE),
+                eosTokenIds(f, List.of()));
     }
 
-    /** An id or a list of ids, as {@code eos_token_id} may be either; absent means none. */
-    static List<Integer> tokenIds(JsonNode node, String source, String name) {
-        if (node == null || node.isNull()) {
-            return List.of();
+    /** The fields of a config file's JSON object, any of them refused with the file's name. */
+    static JsonFields fields(JsonNode root, String source) {
+        return JsonFields.of(root, "", (path, problem) -> new ConfigException(source + ": " + path + " " + problem));
+    }
+
+    /** {@code eos_token_id}, which may be one token id or a list of them. */
+    static List<Integer> eosTokenIds(JsonFields fields, List<Integer> fallback) {
+        JsonNode ids = fields.get("eos_token_id");
+        if (ids == null) {
+            return fallback;
         }
-        if (node.isIntegralNumber()) {
-            return List.of(node.intValue());
+        if (ids.isNumber()) {
+            return List.of(fields.integer("eos_token_id", 0, MAX_VALUE));
         }
-        if (!node.isArray()) {
-            throw new ConfigException(source + ": \"" + name + "\" must be a token id or a list of them, not " + node);
+        if (ids.isArray()) {
+            return fields.integers("eos_token_id", List.of(), 0, MAX_VALUE);
         }
-        List<Integer> ids = new ArrayList<>();
-        for (JsonNode id : node) {
-            if (!id.isIntegralNumber()) {
-                throw new ConfigException(source + ": \"" + name + "\" must hold integer token ids, found " + id);
-            }
-            ids.add(id.intValue());
-        }
-        return List.copyOf(ids);
+        throw fields.mismatch("eos_token_id", "a token id or a list of them");
     }
 
     private static int derivedHeadDim(int hidden, int heads, String source) {
@@ -187,74 +187,5 @@ public record Glm4MoeConfig(
                     + " is not a multiple of num_attention_heads " + heads + "; GLM-4.5 configs state head_dim explicitly");
         }
         return hidden / heads;
-    }
-
-    /** Typed reads of config fields that name the field and file when one is missing or malformed. */
-    private record Fields(JsonNode root, String source) {
-
-        int positiveInt(String name) {
-            JsonNode node = root.get(name);
-            if (node == null || node.isNull()) {
-                throw new ConfigException(source + " is missing required field \"" + name + "\"");
-            }
-            return checkedPositive(name, node);
-        }
-
-        int positiveInt(String name, int fallback) {
-            return root.hasNonNull(name) ? checkedPositive(name, root.get(name)) : fallback;
-        }
-
-        int nonNegativeInt(String name, int fallback) {
-            if (!root.hasNonNull(name)) {
-                return fallback;
-            }
-            JsonNode node = root.get(name);
-            if (!node.canConvertToInt() || !node.isIntegralNumber() || node.intValue() < 0) {
-                throw new ConfigException(source + ": \"" + name + "\" must be a non-negative integer, not " + node);
-            }
-            return node.intValue();
-        }
-
-        private int checkedPositive(String name, JsonNode node) {
-            if (!node.isIntegralNumber() || !node.canConvertToInt() || node.intValue() <= 0) {
-                throw new ConfigException(source + ": \"" + name + "\" must be a positive integer, not " + node);
-            }
-            return node.intValue();
-        }
-
-        double positiveDouble(String name, double fallback) {
-            return positiveDouble(root, name, fallback);
-        }
-
-        double positiveDouble(JsonNode container, String name, double fallback) {
-            JsonNode value = container.get(name);
-            if (value == null || value.isNull()) {
-                return fallback;
-            }
-            if (!value.isNumber() || !(value.doubleValue() > 0) || Double.isInfinite(value.doubleValue())) {
-                throw new ConfigException(source + ": \"" + name + "\" must be a positive number, not " + value);
-            }
-            return value.doubleValue();
-        }
-
-        boolean bool(String name, boolean fallback) {
-            if (!root.hasNonNull(name)) {
-                return fallback;
-            }
-            JsonNode node = root.get(name);
-            if (!node.isBoolean()) {
-                throw new ConfigException(source + ": \"" + name + "\" must be true or false, not " + node);
-            }
-            return node.booleanValue();
-        }
-
-        String string(String name, String fallback) {
-            JsonNode node = root.get(name);
-            return node == null || node.isNull() ? fallback : node.asText();
-        }
-
-        List<Integer> intList(String name) {
-            return tokenIds(root.get(name), source, name);
-        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.glint.engine.quant;
 
+import dev.glint.engine.checkpoint.JsonFields;
 import dev.glint.kernels.Matrix;
 
 import java.util.List;
@@ -7,7 +8,7 @@ import java.util.List;
 /** AutoAWQ's GEMM format: 4-bit, asymmetric, groups along the input dimension. */
 record Awq(int groupSize, List<String> notConverted, String path) implements QuantizationScheme {
 
-    static Awq parse(ConfigFields fields) {
+    static Awq parse(JsonFields fields) {
         int bits = fields.integer("bits", 4);
         if (bits != 4) {
             throw fields.problem("bits", bits + " is not supported; Glint reads 4-bit AWQ");
@@ -23,7 +24,7 @@ record Awq(int groupSize, List<String> notConverted, String path) implements Qua
         if (groupSize < 1) {
             throw fields.problem("group_size", groupSize + " is not supported; AWQ needs a positive group size");
         }
-        return new Awq(groupSize, List.copyOf(fields.strings("modules_to_not_convert")), fields.path());
+        return new Awq(groupSize, fields.strings("modules_to_not_convert", List.of()), fields.path());
     }
 
     @Override

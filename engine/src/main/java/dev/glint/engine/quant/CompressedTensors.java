@@ -1,11 +1,10 @@
 package dev.glint.engine.quant;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.checkpoint.JsonFields;
 import dev.glint.kernels.Matrix;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
@@ -31,21 +30,21 @@ record CompressedTensors(List<Group> groups, List<String> ignore, String path) i
     record Group(List<String> targets, Weights weights) {
     }
 
-    static CompressedTensors parse(ConfigFields fields) {
+    static CompressedTensors parse(JsonFields fields) {
         String format = fields.string("format", null);
         List<Group> groups = new ArrayList<>();
-        ConfigFields configGroups = fields.object("config_groups");
-        for (Map.Entry<String, JsonNode> entry : configGroups.node().properties()) {
-            ConfigFields group = ConfigFields.of(entry.getValue(), configGroups.path() + "." + entry.getKey());
-            if (group.present("weights")) {
-                groups.add(new Group(group.strings("targets"),
+        JsonFields configGroups = fields.object("config_groups");
+        for (String name : configGroups.names()) {
+            JsonFields group = configGroups.object(name);
+            if (group.has("weights")) {
+                groups.add(new Group(group.strings("targets", List.of()),
                         weights(group.object("weights"), group.string("format", format))));
             }
         }
-        return new CompressedTensors(List.copyOf(groups), List.copyOf(fields.strings("ignore")), fields.path());
+        return new CompressedTensors(List.copyOf(groups), fields.strings("ignore", List.of()), fields.path());
     }
 
-    private static Weights weights(ConfigFields w, String format) {
+    private static Weights weights(JsonFields w, String format) {
         String type = w.string("type", "int");
         int bits = w.integer("num_bits", 8);
         String strategy = w.string("strategy", "tensor");
@@ -53,7 +52,7 @@ record CompressedTensors(List<Group> groups, List<String> ignore, String path) i
             return switch (strategy) {
                 case "channel" -> new Fp8Channel();
                 case "block" -> {
-                    int[] block = w.positivePair("block_structure");
+                    int[] block = QuantizationScheme.blockShape(w, "block_structure");
                     if (block == null) {
                         throw w.problem("block_structure", "is missing for strategy \"block\"");
                     }

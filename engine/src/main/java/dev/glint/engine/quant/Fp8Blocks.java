@@ -1,8 +1,10 @@
 package dev.glint.engine.quant;
 
+import dev.glint.engine.checkpoint.JsonFields;
 import dev.glint.kernels.Matrix;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * {@code quant_method: "fp8"} (DeepSeek-V3, GLM-5 style): {@code X.weight} F8_E4M3 with {@code X.weight_scale_inv}
@@ -11,19 +13,19 @@ import java.util.List;
 record Fp8Blocks(int blockRows, int blockCols, List<String> notConverted, String path) implements QuantizationScheme {
     private static final String SCALE = "weight_scale_inv";
 
-    static Fp8Blocks parse(ConfigFields fields) {
+    static Fp8Blocks parse(JsonFields fields) {
         String format = fields.string("fmt", "e4m3");
         if (!format.equals("e4m3")) {
             throw fields.problem("fmt", "\"" + format + "\" is not supported; Glint reads e4m3 FP8 weights");
         }
-        int[] block = fields.positivePair("weight_block_size");
+        int[] block = QuantizationScheme.blockShape(fields, "weight_block_size");
         if (block == null) {
             throw fields.problem("weight_block_size", "is missing; Glint reads quant_method fp8 checkpoints with block scales ("
                     + SCALE + ")");
         }
-        List<String> excluded = fields.strings("modules_to_not_convert");
-        excluded.addAll(fields.strings("ignored_layers"));
-        return new Fp8Blocks(block[0], block[1], List.copyOf(excluded), fields.path());
+        List<String> excluded = Stream.concat(fields.strings("modules_to_not_convert", List.of()).stream(),
+                fields.strings("ignored_layers", List.of()).stream()).toList();
+        return new Fp8Blocks(block[0], block[1], excluded, fields.path());
     }
 
     @Override

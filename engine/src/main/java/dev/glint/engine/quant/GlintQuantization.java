@@ -1,9 +1,9 @@
 package dev.glint.engine.quant;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.glint.engine.checkpoint.CheckpointException;
+import dev.glint.engine.checkpoint.JsonFields;
 import dev.glint.kernels.Matrix;
 
 import java.util.Arrays;
@@ -27,10 +27,10 @@ record GlintQuantization(QuantizationPlan plan, String path) implements Quantiza
     static final int Q4_CHANGED = 3;
     static final int GROUP_SIZE = 32;
 
-    static GlintQuantization parse(ConfigFields fields) {
+    static GlintQuantization parse(JsonFields fields) {
         int version = fields.integer("layout_version", 0);
         if (version != LAYOUT_VERSION && version != Q4_CHANGED - 1) {
-            throw fields.problem("layout_version", (fields.present("layout_version") ? version + " is not supported"
+            throw fields.problem("layout_version", (fields.has("layout_version") ? version + " is not supported"
                     : "is missing") + "; this Glint reads glint layout version " + LAYOUT_VERSION
                     + " (run glint quantize on the original checkpoint again)");
         }
@@ -38,13 +38,12 @@ record GlintQuantization(QuantizationPlan plan, String path) implements Quantiza
         if (groupSize != GROUP_SIZE) {
             throw fields.problem("group_size", groupSize + " is not supported; glint q4 and q8 use groups of " + GROUP_SIZE);
         }
-        ConfigFields modules = fields.object("modules");
+        JsonFields modules = fields.object("modules");
         Map<TensorKind, QuantFormat> formats = new EnumMap<>(TensorKind.class);
-        for (Map.Entry<String, JsonNode> entry : modules.node().properties()) {
-            String where = modules.path() + "." + entry.getKey();
+        for (String kind : modules.names()) {
+            String where = modules.pathOf(kind);
             try {
-                formats.put(TensorKind.parse(entry.getKey(), where),
-                        QuantFormat.parse(modules.string(entry.getKey(), null), where));
+                formats.put(TensorKind.parse(kind, where), QuantFormat.parse(modules.string(kind), where));
             } catch (IllegalArgumentException e) {
                 throw new CheckpointException(e.getMessage(), e);
             }

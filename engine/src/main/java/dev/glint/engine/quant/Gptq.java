@@ -1,12 +1,10 @@
 package dev.glint.engine.quant;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.glint.engine.checkpoint.CheckpointException;
+import dev.glint.engine.checkpoint.JsonFields;
 import dev.glint.kernels.Matrix;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -20,7 +18,7 @@ record Gptq(Settings defaults, List<Rule> dynamic, boolean quantizedLmHead, bool
         implements QuantizationScheme {
 
     record Settings(int bits, int groupSize, boolean descAct) {
-        Settings with(ConfigFields overrides) {
+        Settings with(JsonFields overrides) {
             return new Settings(overrides.integer("bits", bits), overrides.integer("group_size", groupSize),
                     overrides.bool("desc_act", descAct));
         }
@@ -29,7 +27,7 @@ record Gptq(Settings defaults, List<Rule> dynamic, boolean quantizedLmHead, bool
     record Rule(String key, Pattern pattern, boolean excludes, Settings settings) {
     }
 
-    static Gptq parse(ConfigFields fields) {
+    static Gptq parse(JsonFields fields) {
         Settings defaults = new Settings(fields.integer("bits", 4), fields.integer("group_size", 128),
                 fields.bool("desc_act", false));
         String format = fields.string("checkpoint_format", "gptq");
@@ -37,19 +35,15 @@ record Gptq(Settings defaults, List<Rule> dynamic, boolean quantizedLmHead, bool
             throw fields.problem("checkpoint_format", "\"" + format + "\" is not supported; Glint reads gptq and gptq_v2");
         }
         List<Rule> rules = new ArrayList<>();
-        if (fields.present("dynamic")) {
-            ConfigFields dynamic = fields.object("dynamic");
-            for (Map.Entry<String, JsonNode> entry : dynamic.node().properties()) {
-                String key = entry.getKey();
-                boolean excludes = key.startsWith("-:");
-                String regex = key.startsWith("-:") || key.startsWith("+:") ? key.substring(2) : key;
-                String rulePath = dynamic.path() + "[\"" + key + "\"]";
-                try {
-                    Settings settings = excludes ? null : defaults.with(ConfigFields.of(entry.getValue(), rulePath));
-                    rules.add(new Rule(key, Pattern.compile(regex), excludes, settings));
-                } catch (PatternSyntaxException e) {
-                    throw new CheckpointException(rulePath + " is not a valid regular expression: " + e.getDescription());
-                }
+        JsonFields dynamic = fields.objectOrEmpty("dynamic");
+        for (String key : dynamic.names()) {
+            boolean excludes = key.startsWith("-:");
+            String regex = key.startsWith("-:") || key.startsWith("+:") ? key.substring(2) : key;
+            try {
+                Settings settings = excludes ? null : defaults.with(dynamic.object(key));
+                rules.add(new Rule(key, Pattern.compile(regex), excludes, settings));
+            } catch (PatternSyntaxException e) {
+                throw dynamic.problem(key, "is not a valid regular expression: " + e.getDescription());
             }
         }
         if (defaults.bits() != 4) {

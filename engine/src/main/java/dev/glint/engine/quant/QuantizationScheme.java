@@ -2,6 +2,7 @@ package dev.glint.engine.quant;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.glint.engine.checkpoint.CheckpointException;
+import dev.glint.engine.checkpoint.JsonFields;
 import dev.glint.kernels.Matrix;
 
 import java.util.List;
@@ -37,7 +38,7 @@ sealed interface QuantizationScheme permits NoQuantization, CompressedTensors, F
         if (config == null || config.isNull()) {
             return new NoQuantization();
         }
-        ConfigFields fields = ConfigFields.of(config, path);
+        JsonFields fields = JsonFields.of(config, path, (where, problem) -> new CheckpointException(where + " " + problem));
         String method = fields.string("quant_method", null);
         if (method == null) {
             throw fields.problem("quant_method", "is missing; Glint reads compressed-tensors, fp8, awq, gptq and glint checkpoints");
@@ -48,9 +49,21 @@ sealed interface QuantizationScheme permits NoQuantization, CompressedTensors, F
             case "awq" -> Awq.parse(fields);
             case "gptq" -> Gptq.parse(fields);
             case GlintQuantization.METHOD -> GlintQuantization.parse(fields);
-            default -> throw new CheckpointException(path + ".quant_method \"" + method
+            default -> throw fields.problem("quant_method", "\"" + method
                     + "\" is not supported; Glint reads compressed-tensors, fp8, awq, gptq and glint checkpoints");
         };
+    }
+
+    /** Two positive integers such as [128, 128], the rows and columns of a block of weights; null when not given. */
+    static int[] blockShape(JsonFields fields, String name) {
+        if (!fields.has(name)) {
+            return null;
+        }
+        List<Integer> shape = fields.integers(name, List.of(), 1, Integer.MAX_VALUE);
+        if (shape.size() != 2) {
+            throw fields.mismatch(name, "two positive integers such as [128, 128]");
+        }
+        return new int[]{shape.get(0), shape.get(1)};
     }
 
     /**

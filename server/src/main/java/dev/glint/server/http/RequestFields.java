@@ -1,105 +1,63 @@
 package dev.glint.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.checkpoint.JsonFields;
 
-import java.util.ArrayList;
 import java.util.List;
 
-/** Typed reads of request fields: absent or null means the default, the wrong type is a 400 naming the field. */
+/**
+ * Typed reads of request fields by the engine's rules ({@link JsonFields}): absent or null means the default, and a
+ * field those rules refuse is a 400 whose {@code param} is the field's path.
+ */
 final class RequestFields {
-    private final JsonNode body;
+    private final JsonFields fields;
 
     RequestFields(JsonNode body) {
-        this.body = body;
+        fields = JsonFields.of(body, "", (path, problem) -> ApiException.badRequest(path, path + " " + problem));
     }
 
     boolean has(String name) {
-        return body.hasNonNull(name);
+        return fields.has(name);
     }
 
     double number(String name, double fallback, double min, double max) {
-        JsonNode node = body.get(name);
-        if (node == null || node.isNull()) {
-            return fallback;
-        }
-        if (!node.isNumber() || node.doubleValue() < min || node.doubleValue() > max || Double.isNaN(node.doubleValue())) {
-            throw ApiException.badRequest(name, "'" + name + "' must be a number between " + min + " and " + max + ", got " + node);
-        }
-        return node.doubleValue();
+        return fields.number(name, fallback, min, max);
     }
 
     int integer(String name, int fallback, int min, int max) {
-        JsonNode node = body.get(name);
-        if (node == null || node.isNull()) {
-            return fallback;
-        }
-        if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < min || node.longValue() > max) {
-            throw ApiException.badRequest(name, "'" + name + "' must be an integer between " + min + " and " + max + ", got " + node);
-        }
-        return node.intValue();
+        return fields.integer(name, fallback, min, max);
     }
 
     long longInteger(String name, long fallback) {
-        JsonNode node = body.get(name);
-        if (node == null || node.isNull()) {
-            return fallback;
-        }
-        if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            throw ApiException.badRequest(name, "'" + name + "' must be an integer, got " + node);
-        }
-        return node.longValue();
+        return fields.longInteger(name, fallback);
     }
 
     boolean bool(String name, boolean fallback) {
-        JsonNode node = body.get(name);
-        if (node == null || node.isNull()) {
-            return fallback;
-        }
-        if (!node.isBoolean()) {
-            throw ApiException.badRequest(name, "'" + name + "' must be true or false, got " + node);
-        }
-        return node.booleanValue();
+        return fields.bool(name, fallback);
     }
 
     String string(String name, String fallback) {
-        JsonNode node = body.get(name);
-        if (node == null || node.isNull()) {
-            return fallback;
-        }
-        if (!node.isTextual()) {
-            throw ApiException.badRequest(name, "'" + name + "' must be a string, got " + node);
-        }
-        return node.textValue();
+        return fields.string(name, fallback);
     }
 
-    /** A string or a list of strings, as {@code stop} may be. */
+    /** A string or a list of non-empty strings, as {@code stop} may be. */
     List<String> strings(String name) {
-        JsonNode node = body.get(name);
-        List<String> values = new ArrayList<>();
-        if (node == null || node.isNull()) {
-            return values;
+        JsonNode value = fields.get(name);
+        if (value != null && value.isTextual()) {
+            return List.of(value.textValue());
         }
-        if (node.isTextual()) {
-            values.add(node.textValue());
-            return values;
+        if (value != null && !value.isArray()) {
+            throw fields.mismatch(name, "a string or a list of strings");
         }
-        if (!node.isArray()) {
-            throw ApiException.badRequest(name, "'" + name + "' must be a string or a list of strings, got " + node);
-        }
-        for (JsonNode item : node) {
-            if (!item.isTextual() || item.textValue().isEmpty()) {
-                throw ApiException.badRequest(name, "'" + name + "' must hold non-empty strings, found " + item);
-            }
-            values.add(item.textValue());
+        List<String> values = fields.strings(name, List.of());
+        if (values.contains("")) {
+            throw fields.problem(name, "must hold non-empty strings");
         }
         return values;
     }
 
+    /** The object, or null when it is not given. */
     JsonNode object(String name) {
-        JsonNode node = body.get(name);
-        if (node != null && !node.isNull() && !node.isObject()) {
-            throw ApiException.badRequest(name, "'" + name + "' must be an object, got " + node);
-        }
-        return node;
+        return fields.has(name) ? fields.object(name).node() : null;
     }
 }

@@ -1,6 +1,7 @@
 package dev.glint.engine.text.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.glint.engine.checkpoint.JsonFields;
 
 import java.text.Normalizer;
 import java.util.ArrayList;
@@ -10,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.PatternSyntaxException;
+
+import static java.lang.Integer.MAX_VALUE;
 
 /**
  * Builds a {@link Tokenizer} from a parsed tokenizer.json, refusing what is malformed or what Glint does not implement
@@ -31,71 +34,68 @@ final class TokenizerJson {
         if (root == null || !root.isObject()) {
             throw new TokenizerException(source + " must hold a JSON object");
         }
-        JsonNode version = root.get("version");
-        if (version != null && !version.isNull() && !"1.0".equals(version.asText())) {
-            throw error("version", "is " + version + "; Glint reads tokenizer.json version \"1.0\"");
+        JsonFields document = JsonFields.of(root, "", this::error);
+        String version = document.string("version", "1.0");
+        if (!version.equals("1.0")) {
+            throw document.problem("version", "is " + quote(version) + "; Glint reads tokenizer.json version \"1.0\"");
         }
-        JsonNode modelNode = field(root, "model", "model");
-        Map<String, Integer> vocab = vocab(field(modelNode, "vocab", "model.vocab"));
-        BytePairEncoding model = model(modelNode, vocab);
-        Normalization normalization = normalization(root.get("normalizer"));
-        List<PreTokenizer> preTokenizers = preTokenizers(root.get("pre_tokenizer"));
-        checkDecoder(root.get("decoder"));
-        List<AddedToken> addedTokens = addedTokens(root.get("added_tokens"), vocab);
+        JsonFields modelFields = document.object("model");
+        Map<String, Integer> vocab = vocab(modelFields.object("vocab"));
+        BytePairEncoding model = model(modelFields, vocab);
+        Normalization normalization = normalization(document);
+        List<PreTokenizer> preTokenizers = preTokenizers(document);
+        checkDecoder(document);
+        List<AddedToken> addedTokens = addedTokens(document.objects("added_tokens", List.of()), vocab);
         return new Tokenizer(new AddedVocabulary(addedTokens, normalization), preTokenizers, model, vocab);
     }
 
-    private Map<String, Integer> vocab(JsonNode node) {
-        if (!node.isObject()) {
-            throw error("model.vocab", "must be an object of token to id");
+    private static Map<String, Integer> vocab(JsonFields tokens) {
+        List<String> names = tokens.names();
+        Map<String, Integer> vocab = new HashMap<>(2 * names.size());
+        for (String token : names) {
+            vocab.put(token, tokens.integer(token, 0, MAX_VALUE));
         }
-        Map<String, Integer> vocab = new HashMap<>(2 * node.size());
-        node.properties().forEach(e -> vocab.put(e.getKey(), id(e.getValue(), "model.vocab[" + quote(e.getKey()) + "]")));
         return vocab;
     }
 
-    private BytePairEncoding model(JsonNode model, Map<String, Integer> vocab) {
-        String type = string(model, "type", "model.type");
+    private BytePairEncoding model(JsonFields model, Map<String, Integer> vocab) {
+        String type = model.string("type");
         if (!type.equals("BPE")) {
-            throw error("model.type", "is " + quote(type) + "; Glint reads BPE tokenizers");
+            throw model.problem("type", "is " + quote(type) + "; Glint reads BPE tokenizers");
         }
-        JsonNode dropout = model.get("dropout");
-        if (dropout != null && !dropout.isNull() && dropout.asDouble() != 0) {
-            throw error("model.dropout", "is " + dropout + "; BPE dropout picks merges at random, for training only");
+        double dropout = model.number("dropout", 0, 0, 1);
+        if (dropout != 0) {
+            throw model.problem("dropout", "is " + dropout + "; BPE dropout picks merges at random, for training only");
         }
         for (String affix : List.of("continuing_subword_prefix", "end_of_word_suffix")) {
-            JsonNode value = model.get(affix);
-            if (value != null && !value.isNull() && !value.asText().isEmpty()) {
-                throw error("model." + affix, "is " + value + "; Glint reads byte-level BPE, which has none");
+            String value = model.string(affix, "");
+            if (!value.isEmpty()) {
+                throw model.problem(affix, "is " + quote(value) + "; Glint reads byte-level BPE, which has none");
             }
         }
-        if (flag(model, "byte_fallback", false, "model.byte_fallback")) {
-            throw error("model.byte_fallback", "is true, which is SentencePiece-style BPE; Glint reads byte-level BPE");
+        if (model.bool("byte_fallback", false)) {
+            throw model.problem("byte_fallback", "is true, which is SentencePiece-style BPE; Glint reads byte-level BPE");
         }
-        JsonNode unknown = model.get("unk_token");
+        String unknown = model.string("unk_token", null);
         int unknownId = -1;
-        if (unknown != null && !unknown.isNull()) {
-            Integer id = vocab.get(unknown.asText());
+        if (unknown != null) {
+            Integer id = vocab.get(unknown);
             if (id == null) {
-                throw error("model.unk_token", "is " + unknown + ", which is not in model.vocab");
+                throw model.problem("unk_token", "is " + quote(unknown) + ", which is not in model.vocab");
             }
             unknownId = id;
         }
-        return new BytePairEncoding(vocab, merges(field(model, "merges", "model.merges"), vocab),
-                flag(model, "ignore_merges", false, "model.ignore_merges"), unknownId,
-                flag(model, "fuse_unk", false, "model.fuse_unk"));
+        return new BytePairEncoding(vocab, merges(model, vocab), model.bool("ignore_merges", false), unknownId,
+                model.bool("fuse_unk", false));
     }
 
     /** Merges as "a b" strings (where a "#version" line is no merge) or as ["a", "b"] pairs; rank is the position. */
-    private MergeTable merges(JsonNode node, Map<String, Integer> vocab) {
-        if (!node.isArray()) {
-            throw error("model.merges", "must be an array");
-        }
-        MergeTable merges = new MergeTable(node.size());
+    private MergeTable merges(JsonFields model, Map<String, Integer> vocab) {
+        List<JsonNode> items = model.array("merges");
+        MergeTable merges = new MergeTable(items.size());
         int rank = 0;
-        for (int i = 0; i < node.size(); i++) {
-            JsonNode merge = node.get(i);
-            String path = "model.merges[" + i + "]";
+        for (int i = 0; i < items.size(); i++) {
+            JsonNode merge = items.get(i);
             String[] pair = null;
             if (merge.isTextual() && merge.textValue().startsWith("#version")) {
                 continue;
@@ -105,97 +105,86 @@ final class TokenizerJson {
                 pair = new String[]{merge.get(0).textValue(), merge.get(1).textValue()};
             }
             if (pair == null || pair.length != 2) {
-                throw error(path, "is " + merge + ", neither \"a b\" nor [\"a\", \"b\"]");
+                throw error(model.pathOf("merges", i), "is " + merge + ", neither \"a b\" nor [\"a\", \"b\"]");
             }
-            merges.put(inVocab(pair[0], vocab, path), inVocab(pair[1], vocab, path), rank++, inVocab(pair[0] + pair[1], vocab, path));
+            merges.put(inVocab(pair[0], vocab, model, i), inVocab(pair[1], vocab, model, i), rank++,
+                    inVocab(pair[0] + pair[1], vocab, model, i));
         }
         return merges;
     }
 
-    private int inVocab(String token, Map<String, Integer> vocab, String path) {
+    private int inVocab(String token, Map<String, Integer> vocab, JsonFields model, int merge) {
         Integer id = vocab.get(token);
         if (id == null) {
-            throw error(path, "uses " + quote(token) + ", which is not in model.vocab");
+            throw error(model.pathOf("merges", merge), "uses " + quote(token) + ", which is not in model.vocab");
         }
         return id;
     }
 
-    private Normalization normalization(JsonNode node) {
-        if (node == null || node.isNull()) {
+    private static Normalization normalization(JsonFields document) {
+        if (!document.has("normalizer")) {
             return Normalization.NONE;
         }
         List<Normalizer.Form> forms = new ArrayList<>();
-        addForms(node, "normalizer", forms);
+        addForms(document.object("normalizer"), forms);
         return new Normalization(List.copyOf(forms));
     }
 
-    private void addForms(JsonNode node, String path, List<Normalizer.Form> forms) {
-        String type = string(node, "type", path + ".type");
+    private static void addForms(JsonFields normalizer, List<Normalizer.Form> forms) {
+        String type = normalizer.string("type");
         switch (type) {
             case "NFC", "NFD", "NFKC", "NFKD" -> forms.add(Normalizer.Form.valueOf(type));
-            case "Sequence" -> {
-                JsonNode inner = array(node, "normalizers", path + ".normalizers");
-                for (int i = 0; i < inner.size(); i++) {
-                    addForms(inner.get(i), path + ".normalizers[" + i + "]", forms);
-                }
-            }
-            default -> throw error(path, "is a " + quote(type) + " normalizer; Glint supports NFC, NFD, NFKC, NFKD and Sequence");
+            case "Sequence" -> normalizer.objects("normalizers").forEach(inner -> addForms(inner, forms));
+            default -> throw normalizer.problem("is a " + quote(type) + " normalizer; Glint supports NFC, NFD, NFKC, NFKD and Sequence");
         }
     }
 
-    private List<PreTokenizer> preTokenizers(JsonNode node) {
+    private static List<PreTokenizer> preTokenizers(JsonFields document) {
         List<PreTokenizer> steps = new ArrayList<>();
-        if (node != null && !node.isNull()) {
-            addPreTokenizers(node, "pre_tokenizer", steps);
+        if (document.has("pre_tokenizer")) {
+            addPreTokenizers(document.object("pre_tokenizer"), steps);
         }
         if (steps.stream().noneMatch(ByteLevelPreTokenizer.class::isInstance)) {
-            throw error("pre_tokenizer", "has no ByteLevel step; Glint reads byte-level BPE tokenizers");
+            throw document.problem("pre_tokenizer", "has no ByteLevel step; Glint reads byte-level BPE tokenizers");
         }
         return List.copyOf(steps);
     }
 
-    private void addPreTokenizers(JsonNode node, String path, List<PreTokenizer> steps) {
-        String type = string(node, "type", path + ".type");
+    private static void addPreTokenizers(JsonFields step, List<PreTokenizer> steps) {
+        String type = step.string("type");
         switch (type) {
-            case "Sequence" -> {
-                JsonNode inner = array(node, "pretokenizers", path + ".pretokenizers");
-                for (int i = 0; i < inner.size(); i++) {
-                    addPreTokenizers(inner.get(i), path + ".pretokenizers[" + i + "]", steps);
-                }
-            }
-            case "Split" -> steps.add(split(node, path));
-            case "ByteLevel" -> steps.add(new ByteLevelPreTokenizer(flag(node, "add_prefix_space", true, path + ".add_prefix_space"),
-                    flag(node, "use_regex", true, path + ".use_regex")));
-            default -> throw error(path, "is a " + quote(type) + " pre-tokenizer; Glint supports Split, ByteLevel and Sequence");
+            case "Sequence" -> step.objects("pretokenizers").forEach(inner -> addPreTokenizers(inner, steps));
+            case "Split" -> steps.add(split(step));
+            case "ByteLevel" -> steps.add(new ByteLevelPreTokenizer(step.bool("add_prefix_space", true), step.bool("use_regex", true)));
+            default -> throw step.problem("is a " + quote(type) + " pre-tokenizer; Glint supports Split, ByteLevel and Sequence");
         }
     }
 
-    private SplitPreTokenizer split(JsonNode node, String path) {
-        JsonNode pattern = field(node, "pattern", path + ".pattern");
+    private static SplitPreTokenizer split(JsonFields split) {
+        JsonFields pattern = split.object("pattern");
         OnigurumaRegex regex;
         if (pattern.has("Regex")) {
-            String text = string(pattern, "Regex", path + ".pattern.Regex");
             try {
-                regex = OnigurumaRegex.compile(text);
+                regex = OnigurumaRegex.compile(pattern.string("Regex"));
             } catch (PatternSyntaxException e) {
-                throw error(path + ".pattern.Regex", "is not a regex Glint can run: " + e.getDescription() + " at index " + e.getIndex());
+                throw pattern.problem("Regex", "is not a regex Glint can run: " + e.getDescription() + " at index " + e.getIndex());
             }
         } else if (pattern.has("String")) {
-            regex = OnigurumaRegex.literal(string(pattern, "String", path + ".pattern.String"));
+            regex = OnigurumaRegex.literal(pattern.string("String"));
         } else {
-            throw error(path + ".pattern", "is " + pattern + ", neither {\"Regex\": ...} nor {\"String\": ...}");
+            throw split.problem("pattern", "is " + split.get("pattern") + ", neither {\"Regex\": ...} nor {\"String\": ...}");
         }
-        String behavior = string(node, "behavior", path + ".behavior");
+        String behavior = split.string("behavior");
         SplitBehavior splitBehavior = Arrays.stream(SplitBehavior.values()).filter(b -> b.jsonName.equals(behavior)).findFirst()
-                .orElseThrow(() -> error(path + ".behavior", "is " + quote(behavior)
+                .orElseThrow(() -> split.problem("behavior", "is " + quote(behavior)
                         + "; one of Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous"));
-        return new SplitPreTokenizer(regex, splitBehavior, flag(node, "invert", false, path + ".invert"));
+        return new SplitPreTokenizer(regex, splitBehavior, split.bool("invert", false));
     }
 
-    private void checkDecoder(JsonNode node) {
-        String type = node == null || node.isNull() ? "null" : quote(string(node, "type", "decoder.type"));
+    private static void checkDecoder(JsonFields document) {
+        String type = document.has("decoder") ? quote(document.object("decoder").string("type")) : "null";
         if (!type.equals("\"ByteLevel\"")) {
-            throw error("decoder", "is " + type + "; Glint decodes byte-level BPE, whose decoder is \"ByteLevel\"");
+            throw document.problem("decoder", "is " + type + "; Glint decodes byte-level BPE, whose decoder is \"ByteLevel\"");
         }
     }
 
@@ -204,24 +193,13 @@ final class TokenizerJson {
      * that id, a new one gets the vocabulary's size (its entry count) or one past the highest added id above it.
      * Tokens with empty content are ignored, as there.
      */
-    private List<AddedToken> addedTokens(JsonNode node, Map<String, Integer> vocab) {
-        if (node == null || node.isNull()) {
-            return List.of();
-        }
-        if (!node.isArray()) {
-            throw error("added_tokens", "must be an array");
-        }
+    private static List<AddedToken> addedTokens(List<JsonFields> tokens, Map<String, Integer> vocab) {
         Map<String, Integer> assigned = new HashMap<>();
         Map<Integer, AddedToken> byId = new LinkedHashMap<>();
         int highest = -1;
-        for (int i = 0; i < node.size(); i++) {
-            JsonNode token = node.get(i);
-            String path = "added_tokens[" + i + "]";
-            if (!token.isObject()) {
-                throw error(path, "must be an object");
-            }
-            String content = string(token, "content", path + ".content");
-            id(field(token, "id", path + ".id"), path + ".id");
+        for (JsonFields token : tokens) {
+            String content = token.string("content");
+            token.integer("id", 0, MAX_VALUE); // unused, as in Hugging Face, but a malformed one is refused
             if (content.isEmpty()) {
                 continue;
             }
@@ -231,53 +209,10 @@ final class TokenizerJson {
             }
             assigned.put(content, id);
             highest = Math.max(highest, id);
-            byId.put(id, new AddedToken(id, content, flag(token, "single_word", false, path + ".single_word"),
-                    flag(token, "lstrip", false, path + ".lstrip"), flag(token, "rstrip", false, path + ".rstrip"),
-                    flag(token, "normalized", true, path + ".normalized"), flag(token, "special", false, path + ".special")));
+            byId.put(id, new AddedToken(id, content, token.bool("single_word", false), token.bool("lstrip", false),
+                    token.bool("rstrip", false), token.bool("normalized", true), token.bool("special", false)));
         }
         return List.copyOf(byId.values());
-    }
-
-    private JsonNode field(JsonNode object, String name, String path) {
-        JsonNode value = object.get(name);
-        if (value == null || value.isNull()) {
-            throw error(path, "is missing");
-        }
-        return value;
-    }
-
-    private JsonNode array(JsonNode object, String name, String path) {
-        JsonNode value = field(object, name, path);
-        if (!value.isArray()) {
-            throw error(path, "must be an array");
-        }
-        return value;
-    }
-
-    private String string(JsonNode object, String name, String path) {
-        JsonNode value = field(object, name, path);
-        if (!value.isTextual()) {
-            throw error(path, "must be a string, not " + value);
-        }
-        return value.textValue();
-    }
-
-    private boolean flag(JsonNode object, String name, boolean fallback, String path) {
-        JsonNode value = object.get(name);
-        if (value == null || value.isNull()) {
-            return fallback;
-        }
-        if (!value.isBoolean()) {
-            throw error(path, "must be true or false, not " + value);
-        }
-        return value.booleanValue();
-    }
-
-    private int id(JsonNode value, String path) {
-        if (!value.canConvertToInt() || !value.isIntegralNumber() || value.intValue() < 0) {
-            throw error(path, "must be a token id (an integer from 0), not " + value);
-        }
-        return value.intValue();
     }
 
     private static String quote(String text) {

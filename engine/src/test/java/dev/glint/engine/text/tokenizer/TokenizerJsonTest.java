@@ -121,7 +121,7 @@ class TokenizerJsonTest {
                 refusal("a subword prefix", json -> model(json).put("continuing_subword_prefix", "##"), "model.continuing_subword_prefix is \"##\""),
                 refusal("byte fallback", json -> model(json).put("byte_fallback", true), "model.byte_fallback is true, which is SentencePiece-style BPE"),
                 refusal("an unknown token outside the vocabulary", json -> model(json).put("unk_token", "<oov>"), "model.unk_token is \"<oov>\", which is not in model.vocab"),
-                refusal("a vocabulary id that is text", json -> ((ObjectNode) model(json).get("vocab")).put("b", "one"), "model.vocab[\"b\"] must be a token id (an integer from 0), not \"one\""),
+                refusal("a vocabulary id that is text", json -> ((ObjectNode) model(json).get("vocab")).put("b", "one"), "model.vocab.b must be an integer from 0 to 2147483647, found string \"one\""),
                 refusal("a merge of three parts", json -> model(json).putArray("merges").add("a b x"), "model.merges[0] is \"a b x\", neither \"a b\" nor [\"a\", \"b\"]"),
                 refusal("a merge of an unknown token", json -> model(json).putArray("merges").add("a b").add("b c"), "model.merges[1] uses \"c\", which is not in model.vocab"),
                 refusal("a merge whose result is unknown", json -> model(json).putArray("merges").add("b a"), "model.merges[0] uses \"ba\", which is not in model.vocab"),
@@ -136,8 +136,8 @@ class TokenizerJsonTest {
                 refusal("no decoder", json -> json.putNull("decoder"), "decoder is null; Glint decodes byte-level BPE, whose decoder is \"ByteLevel\""),
                 refusal("a WordPiece decoder", json -> json.putObject("decoder").put("type", "WordPiece"), "decoder is \"WordPiece\""),
                 refusal("an added token without content", json -> ((ArrayNode) json.get("added_tokens")).addObject().put("id", 5), "added_tokens[0].content is missing"),
-                refusal("an added token with a negative id", json -> ((ArrayNode) json.get("added_tokens")).addObject().put("id", -1).put("content", "<s>"), "added_tokens[0].id must be a token id (an integer from 0), not -1"),
-                refusal("a flag that is no boolean", json -> ((ArrayNode) json.get("added_tokens")).addObject().put("id", 5).put("content", "<s>").put("lstrip", "yes"), "added_tokens[0].lstrip must be true or false, not \"yes\""));
+                refusal("an added token with a negative id", json -> ((ArrayNode) json.get("added_tokens")).addObject().put("id", -1).put("content", "<s>"), "added_tokens[0].id must be an integer from 0 to 2147483647, found number -1"),
+                refusal("a flag that is no boolean", json -> ((ArrayNode) json.get("added_tokens")).addObject().put("id", 5).put("content", "<s>").put("lstrip", "yes"), "added_tokens[0].lstrip must be true or false, found string \"yes\""));
     }
 
     private static Arguments refusal(String what, Consumer<ObjectNode> breakIt, String message) {
