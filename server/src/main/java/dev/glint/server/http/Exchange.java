@@ -21,9 +21,13 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -64,6 +68,15 @@ final class Exchange {
     private volatile TokenSink.Usage usage;
     private volatile long queueNanos = -1;
     private volatile long firstTokenNanos = -1;
+    /**
+     * What runs if the connection closes before the answer is out. A kept-alive connection serves many requests:
+     * each takes its listener off again when it finishes, or they would pile up, each holding its whole generation.
+     */
+    private final List<Runnable> onClose = new CopyOnWriteArrayList<>();
+    private final GenericFutureListener<Future<? super Void>> closedEarly = closed -> {
+        finish("client_gone");
+        onClose.forEach(Runnable::run);
+    };
     /** Touched on the event loop only. */
     private Producer producer;
     private boolean paused;
@@ -78,7 +91,7 @@ final class Exchange {
         this.id = requestId(request);
         this.method = request.method().name();
         this.path = new QueryStringDecoder(request.uri()).path();
-        ctx.channel().closeFuture().addListener(closed -> finish("client_gone"));
+        ctx.channel().closeFuture().addListener(closedEarly);
     }
 
     /** The client's {@code x-request-id} when it is a plain token of reasonable length, else a new one. */
@@ -189,8 +202,12 @@ final class Exchange {
         return ctx.channel().isActive();
     }
 
+    /** Runs {@code action} if the connection closes before the answer is out (at once if it already has). */
     void onClose(Runnable action) {
-        ctx.channel().closeFuture().addListener(closed -> action.run());
+        onClose.add(action);
+        if (ctx.channel().closeFuture().isDone()) {
+            action.run();
+        }
     }
 
     /** The generation got a slot: its wait is over (for the access log). */
@@ -249,6 +266,9 @@ final class Exchange {
     private void finish(String how) {
         if (!logged.compareAndSet(false, true)) {
             return;
+        }
+        if (!how.equals("client_gone")) {
+            ctx.channel().closeFuture().removeListener(closedEarly);
         }
         TokenSink.Usage used = usage;
         String outcome = end.equals("stalled") ? end : how;
