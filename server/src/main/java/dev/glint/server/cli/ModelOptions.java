@@ -33,7 +33,7 @@ final class ModelOptions {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
         QuantizationPlan plan = quantize.plan();
-        return Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing("quantizing " + plan.describe()),
+        return Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing(plan),
                 activations == null ? unset : activations);
     }
 }

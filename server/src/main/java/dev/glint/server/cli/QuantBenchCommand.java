@@ -120,7 +120,7 @@ final class QuantBenchCommand implements Callable<Integer> {
         for (int i : referenceFirst) {
             Strategy strategy = strategies.get(i);
             QuantizationPlan plan = strategy.plan();
-            try (Glm4Moe glm = Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing("quantizing " + plan.describe()),
+            try (Glm4Moe glm = Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing(plan),
                     strategy.activations())) {
                 List<float[]> logits = windows.stream().map(w -> allLogits(glm, w)).toList();
                 if (reference == null) {

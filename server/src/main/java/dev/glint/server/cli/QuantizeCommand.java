@@ -38,7 +38,7 @@ final class QuantizeCommand implements Callable<Integer> {
         try (Checkpoint in = Checkpoint.open(model)) {
             inBytes = in.bytesMapped();
         }
-        long written = GlintCheckpoint.write(model, out, plan, threads, QuantizationProgressBar.quantizing("quantizing " + plan.describe()));
+        long written = GlintCheckpoint.write(model, out, plan, threads, QuantizationProgressBar.quantizing(plan));
         System.err.printf("glint quantize: wrote %s (%s): %.3f GB of tensors from %.3f GB%n", out, plan.describe(),
                 written / 1e9, inBytes / 1e9);
         return 0;

@@ -78,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
         QuantizationPlan plan = quantize.plan();
         ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel,
                 prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit(), activations, thinking.forced()), plan,
-                QuantizationProgressBar.quantizing("quantizing " + plan.describe()));
+                QuantizationProgressBar.quantizing(plan));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(served, host, port, apiKey);

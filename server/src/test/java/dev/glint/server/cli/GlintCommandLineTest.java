@@ -1,5 +1,7 @@
 package dev.glint.server.cli;
 
+import dev.glint.engine.quant.QuantizationPlan;
+import dev.glint.engine.quant.QuantizationProgress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +21,7 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line as users and the correctness checks from outside run it. */
@@ -185,6 +188,12 @@ class GlintCommandLineTest {
         assertEquals(3, Files.readAllLines(dir.resolve("quant-bench.csv")).size(), "header and two strategies");
         assertTrue(Files.readString(dir.resolve("quant-bench.json")).contains("\"eval_items\" : 3"));
         assertTrue(Files.readString(dir.resolve("quant-bench.svg")).startsWith("<svg"));
+    }
+
+    @Test
+    void nothingToQuantizeDrawsNoProgressBarEvenOnATerminal() {
+        assertSame(QuantizationProgress.NONE, QuantizationProgressBar.quantizing(QuantizationPlan.NONE, true),
+                "an empty plan reports no work, so it gets no bar");
     }
 
     @Test
