@@ -67,17 +67,17 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Sampler sampler = new Sampler(new SamplingParams(temperature, topK, topP, minP, seed));
         try (Glm4Moe glm = model.load(Activations.INT8)) {
-            Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.model, glm.config()).eosTokenIds());
+            Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.directory(), glm.config()).eosTokenIds());
             Generator generator = new Generator(glm);
             if (prompt.tokens != null) {
                 int[] generated = generator.generate(TokenFiles.read(prompt.tokens), maxTokens, sampler, stops, id -> { });
                 System.out.println(TextCommands.json(generated));
                 return 0;
             }
-            Tokenizer tokenizer = Tokenizer.load(model.model);
+            Tokenizer tokenizer = Tokenizer.load(model.directory());
             ObjectNode request = new ObjectMapper().createObjectNode();
             request.putArray("messages").addObject().put("role", "user").put("content", prompt.text);
-            int[] ids = tokenizer.encode(ChatTemplate.load(model.model).apply(request).text());
+            int[] ids = tokenizer.encode(ChatTemplate.load(model.directory()).apply(request).text());
             StreamingDecoder decoder = tokenizer.streamingDecoder(false);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             generator.generate(ids, maxTokens, sampler, stops, id -> {
