@@ -58,7 +58,7 @@ final class ChatCommand implements Callable<Integer> {
             Tokenizer tokenizer = Tokenizer.load(model.directory());
             ChatTemplate template = ChatTemplate.load(model.directory());
             Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.directory(), glm.config()).eosTokenIds());
-            Generator generator = new Generator(glm);
+            Generator generator = new Generator(glm, tokenizer.vocabSize());
             ObjectNode request = json.createObjectNode();
             ArrayNode messages = request.putArray("messages");
             if (system != null) {
