@@ -92,7 +92,7 @@ public record EvalSet(List<Item> items, int maxNewTokens, Set<Integer> stopIds) 
 
     /** The number of items {@code model} answers correctly by greedy decoding. */
     public int correctAnswers(Glm4Moe model, Tokenizer tokenizer) {
-        Generator generator = new Generator(model);
+        Generator generator = new Generator(model, tokenizer.vocabSize());
         Set<Integer> stops = new HashSet<>(stopIds);
         int correct = 0;
         for (Item item : items) {

@@ -11,9 +11,18 @@ import java.util.function.IntConsumer;
 /** Prefills a prompt as one batch, then decodes one token at a time through the KV cache until a stop id or the limit. */
 public final class Generator {
     private final Glm4Moe model;
+    private final int sampledTokens;
 
-    public Generator(Glm4Moe model) {
+    /**
+     * Draws only ids below {@code definedTokens}, the tokenizer's: checkpoints pad their vocabulary past the ids their
+     * tokenizer defines, and a padding id would be generated as nothing at all.
+     */
+    public Generator(Glm4Moe model, int definedTokens) {
+        if (definedTokens < 1) {
+            throw new IllegalArgumentException("the tokenizer must define at least one token, got " + definedTokens);
+        }
         this.model = model;
+        this.sampledTokens = Math.min(definedTokens, model.config().vocabSize());
     }
 
     /**
@@ -30,13 +39,12 @@ public final class Generator {
                     + context + ": no room to generate");
         }
         int budget = Math.min(maxTokens, context - prompt.length);
-        int vocab = model.config().vocabSize();
         int[] generated = new int[budget];
         int count = 0;
         try (KvCache cache = model.newCache(prompt.length + budget)) {
             float[] logits = model.forward(prompt, cache, false);
             while (count < budget) {
-                int next = sampler.sample(logits, vocab);
+                int next = sampler.sample(logits, sampledTokens);
                 generated[count++] = next;
                 onToken.accept(next);
                 if (stopIds.contains(next) || count == budget) {

@@ -6,6 +6,7 @@ import dev.glint.engine.model.GenerationConfig;
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.sampling.Sampler;
 import dev.glint.engine.sampling.SamplingParams;
+import dev.glint.engine.text.tokenizer.Tokenizer;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -31,7 +32,7 @@ class GlmNanoEvalTest {
         List<String> mismatches = new ArrayList<>();
         try (Glm4Moe model = Glm4Moe.load(GLM_NANO, 2)) {
             Set<Integer> stops = new HashSet<>(GenerationConfig.load(GLM_NANO, model.config()).eosTokenIds());
-            Generator generator = new Generator(model);
+            Generator generator = new Generator(model, Tokenizer.load(GLM_NANO).vocabSize());
             for (JsonNode item : items) {
                 int[] prompt = ids(item.get("prompt_ids"));
                 int[] expected = ids(item.get("output_ids"));

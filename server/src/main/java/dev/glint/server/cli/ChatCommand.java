@@ -55,10 +55,10 @@ final class ChatCommand implements Callable<Integer> {
         ObjectMapper json = new ObjectMapper();
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         try (Glm4Moe glm = model.load(Activations.INT8)) {
-            Tokenizer tokenizer = Tokenizer.load(model.model);
-            ChatTemplate template = ChatTemplate.load(model.model);
-            Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.model, glm.config()).eosTokenIds());
-            Generator generator = new Generator(glm);
+            Tokenizer tokenizer = Tokenizer.load(model.directory());
+            ChatTemplate template = ChatTemplate.load(model.directory());
+            Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.directory(), glm.config()).eosTokenIds());
+            Generator generator = new Generator(glm, tokenizer.vocabSize());
             ObjectNode request = json.createObjectNode();
             ArrayNode messages = request.putArray("messages");
             if (system != null) {

@@ -20,6 +20,7 @@ import dev.glint.kernels.MatrixProducts.Activations;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
@@ -67,17 +68,18 @@ final class GenerateCommand implements Callable<Integer> {
         }
         Sampler sampler = new Sampler(new SamplingParams(temperature, topK, topP, minP, seed));
         try (Glm4Moe glm = model.load(Activations.INT8)) {
-            Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.model, glm.config()).eosTokenIds());
-            Generator generator = new Generator(glm);
+            Set<Integer> stops = new HashSet<>(GenerationConfig.load(model.directory(), glm.config()).eosTokenIds());
             if (prompt.tokens != null) {
-                int[] generated = generator.generate(TokenFiles.read(prompt.tokens), maxTokens, sampler, stops, id -> { });
+                int[] generated = new Generator(glm, definedTokens(glm))
+                        .generate(TokenFiles.read(prompt.tokens), maxTokens, sampler, stops, id -> { });
                 System.out.println(TextCommands.json(generated));
                 return 0;
             }
-            Tokenizer tokenizer = Tokenizer.load(model.model);
+            Tokenizer tokenizer = Tokenizer.load(model.directory());
+            Generator generator = new Generator(glm, tokenizer.vocabSize());
             ObjectNode request = new ObjectMapper().createObjectNode();
             request.putArray("messages").addObject().put("role", "user").put("content", prompt.text);
-            int[] ids = tokenizer.encode(ChatTemplate.load(model.model).apply(request).text());
+            int[] ids = tokenizer.encode(ChatTemplate.load(model.directory()).apply(request).text());
             StreamingDecoder decoder = tokenizer.streamingDecoder(false);
             PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
             generator.generate(ids, maxTokens, sampler, stops, id -> {
@@ -88,5 +90,11 @@ final class GenerateCommand implements Callable<Integer> {
             out.println(decoder.flush());
         }
         return 0;
+    }
+
+    /** The ids the model's tokenizer defines: all of the vocabulary in a folder without one, as glint synth writes. */
+    private int definedTokens(Glm4Moe glm) throws IOException {
+        boolean hasTokenizer = Files.isRegularFile(model.directory().resolve("tokenizer.json"));
+        return hasTokenizer ? Tokenizer.load(model.directory()).vocabSize() : glm.config().vocabSize();
     }
 }

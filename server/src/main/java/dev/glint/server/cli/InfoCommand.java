@@ -8,13 +8,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "info", description = "Architecture, parameters, dtypes, mapped bytes and the memory a context needs.")
 final class InfoCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Hugging Face model folder.")
-    Path model;
+    @Mixin
+    ModelFolder model;
 
     @Option(names = "--ctx", paramLabel = "N", description = "Context length for the memory plan (default: the model's maximum).")
     Integer ctx;
@@ -24,11 +23,11 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Glm4MoeConfig c = Glm4MoeConfig.load(model);
+        Glm4MoeConfig c = Glm4MoeConfig.load(model.directory);
         Footprint f = Footprint.of(c);
         int context = ctx == null ? c.maxPositionEmbeddings() : ctx;
-        try (Checkpoint checkpoint = Checkpoint.open(model)) {
-            System.out.printf("model           %s%n", model);
+        try (Checkpoint checkpoint = Checkpoint.open(model.directory)) {
+            System.out.printf("model           %s%n", model.directory);
             System.out.printf("architecture    Glm4MoeForCausalLM (glm4_moe): %d layers (%d dense), hidden %d, vocab %d%n",
                     c.numHiddenLayers(), Math.min(c.firstKDenseReplace(), c.numHiddenLayers()), c.hiddenSize(), c.vocabSize());
             System.out.printf("attention       %d heads, %d kv heads, head_dim %d, rotary dim %d, qk-norm %s, bias %s%n",

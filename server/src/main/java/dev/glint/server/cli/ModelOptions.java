@@ -10,9 +10,8 @@ import java.nio.file.Path;
 
 /** The options every command that runs a model shares. */
 final class ModelOptions {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
-            description = "Hugging Face model folder (config.json, *.safetensors).")
-    Path model;
+    @Mixin
+    ModelFolder folder;
 
     @Option(names = "--threads", paramLabel = "N",
             description = "Worker threads for the kernels (default: all cores).")
@@ -33,7 +32,11 @@ final class ModelOptions {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
         QuantizationPlan plan = quantize.plan();
-        return Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing("quantizing " + plan.describe()),
+        return Glm4Moe.load(directory(), threads, plan, QuantizationProgressBar.quantizing(plan),
                 activations == null ? unset : activations);
+    }
+
+    Path directory() {
+        return folder.directory;
     }
 }

@@ -40,8 +40,8 @@ import static dev.glint.engine.eval.Throughput.spread;
 final class QuantBenchCommand implements Callable<Integer> {
     private static final String REFERENCE = "bf16";
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "A BF16/F16/F32 Hugging Face model folder.")
-    Path model;
+    @Mixin
+    ModelFolder model;
 
     @Option(names = "--formats", paramLabel = "LIST", split = ",",
             description = "Strategies to compare; bf16 is the model as stored, the reference (default ${DEFAULT-VALUE}).")
@@ -107,9 +107,10 @@ final class QuantBenchCommand implements Callable<Integer> {
                 strategies.add(new Strategy(a == Activations.FLOAT ? format : format + "+int8", plan, a));
             }
         }
-        Tokenizer tokenizer = Tokenizer.load(model);
+        Tokenizer tokenizer = Tokenizer.load(model.directory);
         List<int[]> windows = windows(tokenizer.encode(Files.readString(text)));
-        EvalSet eval = EvalSet.presentIn(model) && (evalItems == null || evalItems > 0) ? EvalSet.load(model) : null;
+        EvalSet eval = EvalSet.presentIn(model.directory) && (evalItems == null || evalItems > 0)
+                ? EvalSet.load(model.directory) : null;
         if (eval != null && evalItems != null) {
             eval = eval.first(evalItems);
         }
@@ -120,7 +121,7 @@ final class QuantBenchCommand implements Callable<Integer> {
         for (int i : referenceFirst) {
             Strategy strategy = strategies.get(i);
             QuantizationPlan plan = strategy.plan();
-            try (Glm4Moe glm = Glm4Moe.load(model, threads, plan, QuantizationProgressBar.quantizing("quantizing " + plan.describe()),
+            try (Glm4Moe glm = Glm4Moe.load(model.directory, threads, plan, QuantizationProgressBar.quantizing(plan),
                     strategy.activations())) {
                 List<float[]> logits = windows.stream().map(w -> allLogits(glm, w)).toList();
                 if (reference == null) {
@@ -139,7 +140,7 @@ final class QuantBenchCommand implements Callable<Integer> {
         Files.createDirectories(out);
         Files.writeString(out.resolve("quant-bench.json"), json(all));
         Files.writeString(out.resolve("quant-bench.csv"), csv(all));
-        Files.writeString(out.resolve("quant-bench.svg"), QuantBenchChart.svg(model.getFileName().toString(), all));
+        Files.writeString(out.resolve("quant-bench.svg"), QuantBenchChart.svg(model.directory.getFileName().toString(), all));
         System.err.printf("quant-bench: wrote quant-bench.json, .csv and .svg to %s%n", out);
         return 0;
     }
@@ -165,7 +166,7 @@ final class QuantBenchCommand implements Callable<Integer> {
 
     private String table(List<Result> results) {
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
-                "model %s, %d threads, %d text positions%n%-6s %9s %9s %7s %9s %10s %16s %16s %11s%n", model, threads,
+                "model %s, %d threads, %d text positions%n%-6s %9s %9s %7s %9s %10s %16s %16s %11s%n", model.directory, threads,
                 results.getFirst().quality().positions(), "format", "KL mean", "KL max", "top-1", "PPL", "accuracy",
                 "pp" + timing.promptTokens + " tok/s", "tg" + timing.genTokens + " tok/s", "weights MB"));
         for (Result r : results) {
@@ -185,7 +186,7 @@ final class QuantBenchCommand implements Callable<Integer> {
     private String json(List<Result> results) throws IOException {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
-        root.put("model", model.toString());
+        root.put("model", model.directory.toString());
         root.put("threads", threads);
         root.put("text", text.toString());
         root.put("positions", results.getFirst().quality().positions());

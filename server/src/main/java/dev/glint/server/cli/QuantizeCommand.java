@@ -5,6 +5,7 @@ import dev.glint.engine.quant.GlintCheckpoint;
 import dev.glint.engine.quant.QuantFormat;
 import dev.glint.engine.quant.QuantizationPlan;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -13,8 +14,8 @@ import java.util.concurrent.Callable;
 
 @Command(name = "quantize", description = "Writes a quantized copy of a BF16/F16/F32 checkpoint that later loads by mmap with no repacking.")
 final class QuantizeCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, paramLabel = "IN", description = "Hugging Face model folder to quantize.")
-    Path model;
+    @Mixin
+    ModelFolder model;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "New folder for the quantized checkpoint.")
     Path out;
@@ -35,10 +36,10 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         QuantizationPlan plan = QuantizationPlan.parse(QuantFormat.parse(format, "--format"), tensors);
         long inBytes;
-        try (Checkpoint in = Checkpoint.open(model)) {
+        try (Checkpoint in = Checkpoint.open(model.directory)) {
             inBytes = in.bytesMapped();
         }
-        long written = GlintCheckpoint.write(model, out, plan, threads, QuantizationProgressBar.quantizing("quantizing " + plan.describe()));
+        long written = GlintCheckpoint.write(model.directory, out, plan, threads, QuantizationProgressBar.quantizing(plan));
         System.err.printf("glint quantize: wrote %s (%s): %.3f GB of tensors from %.3f GB%n", out, plan.describe(),
                 written / 1e9, inBytes / 1e9);
         return 0;

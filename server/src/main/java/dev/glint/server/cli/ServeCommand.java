@@ -9,14 +9,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 @Command(name = "serve", description = "Serves the model over an OpenAI-compatible HTTP API (glm-nano when no --model is given).")
 final class ServeCommand implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "DIR", description = "Hugging Face model folder (default: ${DEFAULT-VALUE}).")
-    Path model = EmbeddedModel.directory();
+    @Mixin
+    ModelFolder model;
 
     @Option(names = "--host", paramLabel = "HOST", description = "Address to bind (default ${DEFAULT-VALUE}).")
     String host = "127.0.0.1";
@@ -80,9 +79,9 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         QuantizationPlan plan = quantize.plan();
-        ServedModel served = ServedModel.load(model, new ServedModel.Options(servedModelName, threads, ctx, parallel,
+        ServedModel served = ServedModel.load(model.directory, new ServedModel.Options(servedModelName, threads, ctx, parallel,
                 prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit(), activations, thinking.forced(), limits.request()), plan,
-                QuantizationProgressBar.quantizing("quantizing " + plan.describe()));
+                QuantizationProgressBar.quantizing(plan));
         OpenAiServer server;
         try {
             server = OpenAiServer.start(served, host, port, apiKey, limits.http(), ServerLog.stderr());

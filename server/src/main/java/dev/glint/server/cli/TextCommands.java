@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.glint.engine.text.chat.ChatTemplate;
 import dev.glint.engine.text.tokenizer.Tokenizer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -24,23 +25,23 @@ final class TextCommands {
 
     @Command(name = "tokenize", description = "Prints the token ids of a text as a JSON array.")
     static final class Tokenize implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model folder with tokenizer.json.")
-        Path model;
+        @Mixin
+        ModelFolder model;
 
         @Option(names = "--text", required = true, paramLabel = "TEXT", description = "The text; special tokens in it are recognised.")
         String text;
 
         @Override
         public Integer call() throws IOException {
-            System.out.println(json(Tokenizer.load(model).encode(text)));
+            System.out.println(json(Tokenizer.load(model.directory).encode(text)));
             return 0;
         }
     }
 
     @Command(name = "detokenize", description = "Prints the text of token ids.")
     static final class Detokenize implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model folder with tokenizer.json.")
-        Path model;
+        @Mixin
+        ModelFolder model;
 
         @Option(names = "--ids", required = true, paramLabel = "JSON", description = "A JSON array of token ids.")
         String ids;
@@ -61,7 +62,7 @@ final class TextCommands {
                 }
                 tokens[i] = array.get(i).intValue();
             }
-            System.out.print(Tokenizer.load(model).decode(tokens, skipSpecial));
+            System.out.print(Tokenizer.load(model.directory).decode(tokens, skipSpecial));
             System.out.println();
             return 0;
         }
@@ -69,8 +70,8 @@ final class TextCommands {
 
     @Command(name = "render", description = "Prints the prompt an OpenAI chat request renders to with the model's chat template.")
     static final class Render implements Callable<Integer> {
-        @Option(names = "--model", required = true, paramLabel = "DIR", description = "Model folder with the chat template.")
-        Path model;
+        @Mixin
+        ModelFolder model;
 
         @Option(names = "--request", required = true, paramLabel = "FILE.json", description = "An OpenAI chat completion request.")
         Path request;
@@ -78,7 +79,7 @@ final class TextCommands {
         @Override
         public Integer call() throws IOException {
             JsonNode body = new ObjectMapper().readTree(request.toFile());
-            System.out.print(ChatTemplate.load(model).apply(body).text());
+            System.out.print(ChatTemplate.load(model.directory).apply(body).text());
             return 0;
         }
     }

@@ -1,15 +1,21 @@
 package dev.glint.server.cli;
 
+import dev.glint.engine.quant.QuantizationPlan;
+import dev.glint.engine.quant.QuantizationProgress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.Model.OptionSpec;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,6 +25,8 @@ import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The command line as users and the correctness checks from outside run it. */
@@ -39,6 +47,22 @@ class GlintCommandLineTest {
             return new Result(code, out.toString(), err.toString());
         } finally {
             System.setOut(originalOut);
+        }
+    }
+
+    /** Runs with {@code input} as standard input; what the command writes to System.err is kept with its errors. */
+    private static Result runWithInput(String input, String... args) {
+        InputStream originalIn = System.in;
+        PrintStream originalErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setIn(new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            Result result = run(args);
+            return new Result(result.exitCode(), result.out(), result.err() + err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setIn(originalIn);
+            System.setErr(originalErr);
         }
     }
 
@@ -185,6 +209,51 @@ class GlintCommandLineTest {
         assertEquals(3, Files.readAllLines(dir.resolve("quant-bench.csv")).size(), "header and two strategies");
         assertTrue(Files.readString(dir.resolve("quant-bench.json")).contains("\"eval_items\" : 3"));
         assertTrue(Files.readString(dir.resolve("quant-bench.svg")).startsWith("<svg"));
+    }
+
+    @Test
+    void everyCommandThatReadsAModelDefaultsToTheEmbeddedGlmNano() {
+        List<String> readingAModel = new ArrayList<>();
+        Glint.commandLine().getSubcommands().forEach((name, command) -> {
+            OptionSpec model = command.getCommandSpec().findOption("--model");
+            if (model != null) {
+                readingAModel.add(name);
+                assertFalse(model.required(), name + " requires --model");
+                assertEquals(EmbeddedModel.directory(), model.getValue(), name + "'s --model default");
+            }
+        });
+        assertEquals(List.of("generate", "logits", "info", "serve", "chat", "tokenize", "detokenize", "render", "bench",
+                "quantize", "quant-bench"), readingAModel);
+    }
+
+    @Test
+    void chatGenerateAndInfoRunGlmNanoWhenNoModelIsGiven() {
+        String home = System.getProperty("glint.home");
+        System.setProperty("glint.home", "..");
+        try {
+            Result info = run("info");
+            assertEquals(0, info.exitCode(), info.err());
+            assertTrue(info.out().contains("model           " + GLM_NANO) && info.out().contains("2.07 M total"), info.out());
+            Result answer = run("generate", "--prompt", "What is the capital of France?", "--threads", "1");
+            assertEquals(0, answer.exitCode(), answer.err());
+            assertTrue(answer.out().strip().endsWith("The capital of France is Paris."), answer.out());
+            Result chat = runWithInput("What is the capital of France?\n/exit\n", "chat", "--threads", "1");
+            assertEquals(0, chat.exitCode(), chat.err());
+            assertTrue(chat.out().contains("The capital of France is Paris."), chat.out());
+            assertEquals("", chat.err(), "chat quantizes nothing, so it draws no progress bar");
+        } finally {
+            if (home == null) {
+                System.clearProperty("glint.home");
+            } else {
+                System.setProperty("glint.home", home);
+            }
+        }
+    }
+
+    @Test
+    void nothingToQuantizeDrawsNoProgressBarEvenOnATerminal() {
+        assertSame(QuantizationProgress.NONE, QuantizationProgressBar.quantizing(QuantizationPlan.NONE, true),
+                "an empty plan reports no work, so it gets no bar");
     }
 
     @Test

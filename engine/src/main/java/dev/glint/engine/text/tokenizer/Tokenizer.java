@@ -118,7 +118,11 @@ public final class Tokenizer {
         return hasToken(id) ? bytesOfId[id].clone() : new byte[0];
     }
 
-    /** The ids of {@code text}; added tokens in it, special or not, become their own ids. */
+    /**
+     * The ids of {@code text}; added tokens in it, special or not, become their own ids.
+     *
+     * @throws TokenizerException when the text holds an unpaired surrogate, which is no Unicode character to encode
+     */
     public int[] encode(String text) {
         IdList ids = new IdList(text.length() / 3);
         addedVocabulary.split(text, piece -> encodeBetweenAddedTokens(piece, ids), ids::add);

@@ -48,6 +48,14 @@ class ChatTemplateTest {
         assertTrue(prompt.input().hasTools());
     }
 
+    /** Found by fuzzing the template: GLM's reads {@code tr.output} of each part of a tool result, and a null part threw NPE. */
+    @Test
+    void aNullContentPartOfAToolResultPrintsAsPythonsNone() throws IOException {
+        String text = ChatTemplate.load(GLM_NANO).apply(json("{\"messages\": [{\"role\": \"tool\", \"content\": [null]}]}")).text();
+        assertEquals("[gMASK]<sop><|observation|>\n<tool_response>\nNone\n</tool_response><|assistant|>", text,
+                "what transformers renders");
+    }
+
     @Test
     void promptEndingInAnOpenThinkBlockStartsInReasoning() {
         ChatTemplate template = ChatTemplate.of("{{ messages[0].content }}<|assistant|><think>", Map.of());

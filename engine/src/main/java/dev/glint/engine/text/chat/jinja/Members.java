@@ -41,7 +41,7 @@ final class Members {
             }
             case Namespace ns -> ns.has(name) ? ns.get(name) : Undefined.attribute(target, name);
             case LoopContext loop -> loop.attribute(name);
-            default -> Undefined.attribute(target, name);
+            case null, default -> Undefined.attribute(target, name);
         };
     }
 
@@ -65,7 +65,7 @@ final class Members {
                 int offset = s.offsetByCodePoints(0, (int) resolved);
                 yield Character.toString(s.codePointAt(offset));
             }
-            default -> key instanceof String name ? attribute(target, name) : Undefined.attribute(target, key);
+            case null, default -> key instanceof String name ? attribute(target, name) : Undefined.attribute(target, key);
         };
     }
 
@@ -79,7 +79,7 @@ final class Members {
             case String s -> PyStrings.characters(s);
             case List<?> list -> new ArrayList<>(list);
             case Undefined u -> throw u.error();
-            default -> throw new TemplateException("'" + Py.typeName(target) + "' object is not subscriptable", 0);
+            case null, default -> throw new TemplateException("'" + Py.typeName(target) + "' object is not subscriptable", 0);
         };
         int length = items.size();
         long first = bound(start, stepValue < 0 ? length - 1 : 0, length, stepValue);
@@ -167,7 +167,7 @@ final class Members {
             case "startswith", "endswith" -> (args, kwargs) -> {
                 Object[] a = Arguments.bind(name, args, kwargs, "prefix", Arguments.REQUIRED, "start", null, "end", null);
                 String region = (String) slice(s, a[1], a[2], null);
-                List<Object> options = a[0] instanceof List<?> l ? new ArrayList<>(l) : List.of(a[0]);
+                List<Object> options = a[0] instanceof List<?> l ? new ArrayList<>(l) : Arrays.asList(a[0]);
                 for (Object option : options) {
                     String text = Arguments.string(name, option);
                     if (name.equals("startswith") ? region.startsWith(text) : region.endsWith(text)) {

@@ -229,7 +229,7 @@ final class Py {
                     + typeName(item), 0);
             case Map<?, ?> m -> m.containsKey(item);
             case Undefined u -> false;
-            default -> {
+            case null, default -> {
                 for (Object element : iterate(container)) {
                     if (equal(element, item)) {
                         yield true;
@@ -247,7 +247,7 @@ final class Py {
             case Map<?, ?> m -> new ArrayList<>(m.keySet());
             case String s -> PyStrings.characters(s);
             case Undefined u -> List.of();
-            default -> throw new TemplateException("'" + typeName(value) + "' object is not iterable", 0);
+            case null, default -> throw new TemplateException("'" + typeName(value) + "' object is not iterable", 0);
         };
     }
 
@@ -257,7 +257,7 @@ final class Py {
             case List<?> l -> l.size();
             case Map<?, ?> m -> m.size();
             case Undefined u -> 0;
-            default -> throw new TemplateException("object of type '" + typeName(value) + "' has no len()", 0);
+            case null, default -> throw new TemplateException("object of type '" + typeName(value) + "' has no len()", 0);
         };
     }
 
@@ -270,7 +270,7 @@ final class Py {
             case Long l -> l;
             case Boolean b -> b ? 1 : 0;
             case Double d -> (long) d.doubleValue();
-            default -> throw new TemplateException("expected a number, got '" + typeName(value) + "'", 0);
+            case null, default -> throw new TemplateException("expected a number, got '" + typeName(value) + "'", 0);
         };
     }
 

@@ -278,7 +278,7 @@ final class Renderer {
         return switch (callee) {
             case JinjaCallable function -> function.call(args, kwargs);
             case Undefined u -> throw u.error();
-            default -> throw new TemplateException("'" + Py.typeName(callee) + "' object is not callable", 0);
+            case null, default -> throw new TemplateException("'" + Py.typeName(callee) + "' object is not callable", 0);
         };
     }
 

@@ -3,6 +3,7 @@ package dev.glint.engine.text.chat.jinja;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -160,6 +161,19 @@ class TemplateTest {
                 + "{{ 'a' + 'b' }}|{{ 'a' ~ 1 }}|{{ [1] == [1] }}|{{ 1 < 2 < 3 }}"));
         assertEquals("", render("{{ 'x' if false }}"), "an if-expression without else is undefined when false");
         assertEquals("yes", render("{{ 'yes' if [0] and not {} else 'no' }}"));
+    }
+
+    /** JSON null reaches templates as None, e.g. a null content part: Jinja2 finds nothing in it and fails on using it. */
+    @Test
+    void lookingIntoNoneFindsNothingAndUsingItAsAnythingElseFails() {
+        assertEquals("False|False|", render("{{ none.output is defined }}|{{ none['output'] is defined }}|{{ none.output }}"));
+        for (String use : List.of("{{ 'a' in none }}", "{% for x in none %}{% endfor %}", "{{ none | length }}",
+                "{{ none() }}", "{{ none | abs }}", "{{ 'a'.startswith(none) }}")) {
+            TemplateException e = assertThrows(TemplateException.class, () -> render(use), use);
+            assertTrue(e.detail().contains("NoneType"), use + " failed with: " + e.detail());
+        }
+        // Jinja2 prints nothing for a slice of anything it cannot slice; here that is an error, for None as for a number
+        assertEquals("'NoneType' object is not subscriptable", assertThrows(TemplateException.class, () -> render("{{ none[1:] }}")).detail());
     }
 
     @Test
