@@ -340,7 +340,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     : "a string of more than " + StreamReadConstraints.DEFAULT_MAX_STRING_LEN + " characters"));
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();
-            throw ApiException.badRequest(null, "the request body is not valid JSON (UTF-8): " + e.getOriginalMessage()
+            throw ApiException.badRequest(null, "the request body is not valid JSON (UTF-8): " + plain(e.getOriginalMessage())
                     + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
         } catch (IOException e) {
             throw ApiException.badRequest(null, "the request body cannot be read: " + e.getMessage());
@@ -354,6 +354,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
                     "the model '" + model.asText() + "' does not exist; this server serves '" + served.name() + "'");
         }
         return body;
+    }
+
+    /** Jackson's message without the parser's own notes on where it read from (a nested "[Source: ...]"). */
+    private static String plain(String parserMessage) {
+        return parserMessage
+                .replaceAll("\\(start marker at \\[Source: [^]]*?line: (\\d+), column: (\\d+)]\\)", "(opened at line $1, column $2)")
+                .replaceAll("\\s*\\[Source: [^]]*]", "");
     }
 
     private ObjectNode models() {
