@@ -151,7 +151,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         } catch (RejectedExecutionException e) {
             request.release();
             ApiException busy = new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "overloaded_error", null,
-                    "the server has " + limits.workQueue() + " requests waiting to be read; retry later");
+                    workers.isShutdown() ? "the server is shutting down and takes no new requests"
+                            : "the server has " + limits.workQueue() + " requests waiting to be read; retry later");
             exchange.json(busy.status(), errorBody(exchange.path(), busy));
         }
     }
