@@ -143,9 +143,46 @@ public final class Scheduler implements AutoCloseable {
      * queue is full ({@link QueueFullException}).
      */
     public Ticket submit(GenerationRequest request, TokenSink sink) {
+        return submitAll(List.of(request), List.of(sink)).getFirst();
+    }
+
+    /**
+     * Queues the choices of one request ({@code n} > 1): the same prompt, each with its own sampling and sink. They
+     * take their places together or not at all, and the prompt is prefilled once: the first choice prefills it, the
+     * others start once its blocks are in the prefix cache and share them, computing only the prompt's last partial
+     * block.
+     */
+    public List<Ticket> submitAll(List<GenerationRequest> requests, List<TokenSink> sinks) {
         if (closed) {
             throw new IllegalStateException("the server is shutting down and takes no new requests");
         }
+        if (requests.isEmpty() || requests.size() != sinks.size()) {
+            throw new IllegalArgumentException("one sink per request, and at least one request");
+        }
+        requests.forEach(this::check);
+        for (GenerationRequest request : requests) {
+            if (!Arrays.equals(request.prompt(), requests.getFirst().prompt())) {
+                throw new IllegalArgumentException("the choices of one request share its prompt");
+            }
+        }
+        // Built before they take places: a place, once taken, must belong to a sequence that will end and give it back.
+        List<Sequence> sequences = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            Sequence sequence = new Sequence(requests.get(i), sinks.get(i), new Ticket());
+            sequence.leader = sequences.isEmpty() ? null : sequences.getFirst();
+            sequences.add(sequence);
+        }
+        if (!takePlaces(sequences.size())) {
+            throw new QueueFullException(sequences.size() == 1
+                    ? "all " + parallel + " slots are busy and " + maxWaiting + " requests are waiting"
+                    : "no room for " + sequences.size() + " sequences: " + parallel + " slots and " + maxWaiting
+                    + " waiting places, too many of them taken");
+        }
+        incoming.addAll(sequences);
+        return sequences.stream().map(sequence -> sequence.ticket).toList();
+    }
+
+    private void check(GenerationRequest request) {
         long needed = (long) request.prompt().length + request.maxTokens();
         if (needed > contextLength) {
             throw new IllegalArgumentException("the prompt has " + request.prompt().length + " tokens and max_tokens is "
@@ -158,19 +195,12 @@ public final class Scheduler implements AutoCloseable {
                 throw new IllegalArgumentException("prompt token " + i + " is " + id + ", outside the vocabulary of " + vocab);
             }
         }
-        // Built before it takes a place: a place, once taken, must belong to a sequence that will end and give it back.
-        Sequence sequence = new Sequence(request, sink, new Ticket());
-        if (!takePlace()) {
-            throw new QueueFullException("all " + parallel + " slots are busy and " + maxWaiting + " requests are waiting");
-        }
-        incoming.add(sequence);
-        return sequence.ticket;
     }
 
-    /** One of the {@code parallel + maxWaiting} places, taken in one atomic update; false when all are taken. */
-    private boolean takePlace() {
+    /** {@code count} of the {@code parallel + maxWaiting} places, taken in one atomic update; false when too few are free. */
+    private boolean takePlaces(int count) {
         int places = parallel + maxWaiting;
-        return admitted.getAndUpdate(taken -> taken < places ? taken + 1 : taken) < places;
+        return admitted.getAndUpdate(taken -> taken + count <= places ? taken + count : taken) + count <= places;
     }
 
     private void loop() {
@@ -211,11 +241,14 @@ public final class Scheduler implements AutoCloseable {
      * the next one's prompt beyond its cached prefix (a sequence alone always fits: the pool holds a whole context).
      */
     private void admit() {
-        while (running.size() < parallel && !waiting.isEmpty()) {
-            Sequence sequence = waiting.peek();
+        for (Iterator<Sequence> it = waiting.iterator(); it.hasNext() && running.size() < parallel; ) {
+            Sequence sequence = it.next();
             if (sequence.ticket.cancelled) {
-                waiting.poll();
+                it.remove();
                 sequence.finish(TokenSink.FinishReason.CANCELLED);
+                continue;
+            }
+            if (sequence.waitsForLeader()) {
                 continue;
             }
             KvCache cache = new KvCache(pool, contextLength);
@@ -225,7 +258,7 @@ public final class Scheduler implements AutoCloseable {
                 cache.close();
                 break;
             }
-            waiting.poll();
+            it.remove();
             prefixQueriedTokens.addAndGet(sequence.length);
             prefixHitTokens.addAndGet(reused);
             sequence.start(cache, reused);
@@ -389,6 +422,11 @@ public final class Scheduler implements AutoCloseable {
         KvCache cache;
         int cachedTokens = -1;
         int generated;
+        /** The request's first choice, whose prefill this one waits for and shares; null for a first choice. */
+        Sequence leader;
+        /** The whole prompt has been in the cache (the first token was sampled): its full blocks are findable. */
+        boolean promptCached;
+        boolean ended;
 
         Sequence(GenerationRequest request, TokenSink sink, Ticket ticket) {
             this.request = request;
@@ -402,6 +440,11 @@ public final class Scheduler implements AutoCloseable {
 
         int[] tokens() {
             return Arrays.copyOf(tokens, length);
+        }
+
+        /** Whether this is a later choice of a request whose first choice has not yet got its prompt into the cache. */
+        boolean waitsForLeader() {
+            return leader != null && !leader.promptCached && !leader.ended;
         }
 
         /** Runs from {@code cache}, whose first {@code reused} positions came from the prefix cache. */
@@ -431,6 +474,7 @@ public final class Scheduler implements AutoCloseable {
             }
             tokens[length++] = token;
             generated++;
+            promptCached = true;
             generatedTokens.incrementAndGet();
             boolean goOn;
             try {
@@ -449,6 +493,7 @@ public final class Scheduler implements AutoCloseable {
         }
 
         void finish(TokenSink.FinishReason reason) {
+            ended = true;
             release();
             admitted.decrementAndGet();
             TokenSink.Usage usage = new TokenSink.Usage(promptLength, Math.max(0, cachedTokens), generated);
@@ -456,6 +501,7 @@ public final class Scheduler implements AutoCloseable {
         }
 
         void fail(RuntimeException error) {
+            ended = true;
             release();
             admitted.decrementAndGet();
             notifySink(() -> sink.onError(error));

@@ -231,6 +231,38 @@ class SchedulerTest {
         }
     }
 
+    /**
+     * The choices of one request prefill its prompt once: the later ones wait for the first's blocks to be cached and
+     * compute only the prompt's last partial block (less than a block plus the one token whose logits they need), and
+     * each generates what it would have alone.
+     */
+    @Test
+    void choicesOfOneRequestPrefillTheirPromptOnceAndEachGeneratesWhatItWouldAlone() throws Exception {
+        int[] prompt = new int[45];
+        for (int i = 0; i < prompt.length; i++) {
+            prompt[i] = 10 + (i * 37) % 1400;
+        }
+        try (Scheduler scheduler = new Scheduler(model, 4, 2048, 512, 10)) {
+            List<Collector> choices = List.of(new Collector(), new Collector(), new Collector(), new Collector());
+            scheduler.submitAll(choices.stream().map(c -> new GenerationRequest(prompt, 20, SamplingParams.greedy(), Set.of())).toList(),
+                    List.copyOf(choices));
+            for (Collector choice : choices) {
+                choice.done.get(60, TimeUnit.SECONDS);
+            }
+            long prefilled = scheduler.stats().promptTokens();
+            int blocks = prompt.length / KvPool.BLOCK_TOKENS * KvPool.BLOCK_TOKENS;
+            assertEquals(prompt.length + 3 * (prompt.length - blocks), prefilled,
+                    "prompt tokens prefilled for 4 choices of a " + prompt.length + "-token prompt (" + 4 * prompt.length + " unshared)");
+
+            Collector alone = new Collector();
+            scheduler.submit(new GenerationRequest(prompt, 20, SamplingParams.greedy(), Set.of()), alone);
+            int[] expected = alone.done.get(60, TimeUnit.SECONDS).tokens();
+            for (Collector choice : choices) {
+                assertArrayEquals(expected, choice.done.get().tokens(), "a choice differs from the prompt's greedy answer");
+            }
+        }
+    }
+
     /** Ids past those the tokenizer defines pad the vocabulary: they are never drawn, even where the model ranks them first. */
     @Test
     void onlyIdsTheTokenizerDefinesAreDrawn() throws Exception {

@@ -64,12 +64,14 @@ final class Generation {
         }
         List<List<AnswerEvent>> openings = choices.stream().map(choice -> choice.events(choice.output.feed(job.forced()))).toList();
         try {
+            List<GenerationRequest> requests = new ArrayList<>();
             for (Choice choice : choices) {
                 SamplingParams seeded = params.sampling().withSeed(params.sampling().seed() + choice.answer.index);
                 TokenConstraint constraint = job.grammar() == null ? null : job.grammar().constraint(served.vocabulary(), maxTokens);
-                tickets.add(served.scheduler().submit(new GenerationRequest(job.promptIds(), maxTokens, seeded,
-                        served.stopIds(), params.logprobs(), constraint), choice));
+                requests.add(new GenerationRequest(job.promptIds(), maxTokens, seeded, served.stopIds(), params.logprobs(), constraint));
             }
+            // The choices share the prompt: prefilled once, its blocks shared.
+            tickets.addAll(served.scheduler().submitAll(requests, List.copyOf(choices)));
         } catch (RuntimeException e) {
             tickets.forEach(Scheduler.Ticket::cancel);
             throw refusal(e);
