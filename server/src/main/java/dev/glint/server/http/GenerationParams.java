@@ -56,8 +56,7 @@ record GenerationParams(SamplingParams sampling, Integer maxTokens, List<String>
             throw ApiException.badRequest(null, e.getMessage());
         }
         sampling = sampling.withLogitBias(logitBias(f.object("logit_bias"), served.tokenizer().vocabSize()));
-        JsonNode streamOptions = f.object("stream_options");
-        boolean includeUsage = streamOptions != null && new RequestFields(streamOptions).bool("include_usage", false);
+        boolean includeUsage = f.inside("stream_options").bool("include_usage", false);
         return new GenerationParams(sampling, maxTokens, served.limits().checkStops(f.strings("stop"), "stop"),
                 served.limits().checkChoices(f.integer("n", 1, 1, Integer.MAX_VALUE)),
                 f.bool("stream", false), includeUsage, logprobs, responseFormat(f.object("response_format"), served));

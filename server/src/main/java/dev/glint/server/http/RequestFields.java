@@ -13,7 +13,16 @@ final class RequestFields {
     private final JsonFields fields;
 
     RequestFields(JsonNode body) {
-        fields = JsonFields.of(body, "", (path, problem) -> ApiException.badRequest(path, path + " " + problem));
+        this(JsonFields.of(body, "", (path, problem) -> ApiException.badRequest(path, path + " " + problem)));
+    }
+
+    private RequestFields(JsonFields fields) {
+        this.fields = fields;
+    }
+
+    /** The fields of a nested object (none when it is not given), refused by their whole path ({@code stream_options.include_usage}). */
+    RequestFields inside(String name) {
+        return new RequestFields(fields.objectOrEmpty(name));
     }
 
     boolean has(String name) {

@@ -360,7 +360,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
     /** Jackson's message without the parser's own notes on where it read from (a nested "[Source: ...]"). */
     private static String plain(String parserMessage) {
         return parserMessage
-                .replaceAll("\\(start marker at \\[Source: [^]]*?line: (\\d+), column: (\\d+)]\\)", "(opened at line $1, column $2)")
+                .replaceAll("at \\[Source: [^]]*?line: (\\d+), column: (\\d+)]", "at line $1, column $2")
                 .replaceAll("\\s*\\[Source: [^]]*]", "");
     }
 

@@ -346,6 +346,14 @@ class OpenAiServerTest {
                 "more than 20000000 characters");
         assertError(post("/v1/chat/completions", hello + ",\"model\":\"glm-nano\"}", KEY), 400, "Duplicate field 'model'");
         assertError(post("/v1/chat/completions", hello + ",\"temperature\":\"hot\"}", KEY), 400, "temperature");
+        assertError(post("/v1/chat/completions", hello + ",\"stream_options\":{\"include_usage\":\"yes\"}}", KEY), 400,
+                "stream_options.include_usage must be true or false");
+        // The request limits, each named with its flag.
+        assertError(post("/v1/chat/completions", hello + ",\"stop\":[" + "\"a\",".repeat(16) + "\"b\"]}", KEY), 400,
+                "17 strings", "--max-stops");
+        assertError(post("/v1/chat/completions", hello + ",\"n\":17}", KEY), 400, "17", "--max-choices");
+        assertError(post("/v1/chat/completions", hello + ",\"response_format\":{\"type\":\"json_schema\",\"json_schema\":"
+                + "{\"name\":\"x\",\"schema\":{\"description\":\"" + "d".repeat(70_000) + "\"}}}}", KEY), 400, "--max-schema-chars");
         HttpResponse<String> invalidUtf8 = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions"))
                 .header("Authorization", "Bearer " + KEY)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[]{'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '(', '"', '}'})).build(),
