@@ -42,8 +42,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Routes requests: each wire protocol's paths to its adapter, and the server's own routes (models, metrics, health,
- * tokenize). Every failure of a request becomes an error in its protocol's shape, on that request alone;
- * nothing here touches model state, which only the scheduler's engine thread does.
+ * tokenize). It takes whole requests on the event loop and hands them, one connection's in order, to a bounded
+ * pool of workers that parse, render and tokenize; only health is answered on the event loop. Every failure of a
+ * request becomes an error in its protocol's shape, on that request alone; nothing here touches model state, which
+ * only the scheduler's engine thread does.
  */
 @ChannelHandler.Sharable
 final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
