@@ -78,6 +78,8 @@ public final class Scheduler implements AutoCloseable {
     private final Thread engine;
     private volatile boolean closed;
     private volatile boolean aborting;
+    /** The engine loop has ended: nothing more may be queued. Guarded by {@code incoming}. */
+    private boolean stopped;
     private volatile int runningCount;
     private volatile int waitingCount;
     private volatile long kvBytes;
@@ -178,7 +180,13 @@ public final class Scheduler implements AutoCloseable {
                     : "no room for " + sequences.size() + " sequences: " + parallel + " slots and " + maxWaiting
                     + " waiting places, too many of them taken");
         }
-        incoming.addAll(sequences);
+        synchronized (incoming) {
+            if (stopped) {
+                admitted.addAndGet(-sequences.size());
+                throw new IllegalStateException("the server is shutting down and takes no new requests");
+            }
+            incoming.addAll(sequences);
+        }
         return sequences.stream().map(sequence -> sequence.ticket).toList();
     }
 
@@ -220,7 +228,24 @@ public final class Scheduler implements AutoCloseable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            // The loop itself failed (not a forward pass, whose failures end only its sequences): no sequence may be
+            // left waiting for a thread that is gone.
+            IllegalStateException failure = new IllegalStateException("the engine stopped: " + e, e);
+            running.forEach(sequence -> sequence.fail(failure));
+            waiting.forEach(sequence -> sequence.fail(failure));
+            running.clear();
+            waiting.clear();
+            throw e;
         } finally {
+            // A request that passed the closed check as the loop ended would wait forever: it is cancelled instead.
+            synchronized (incoming) {
+                stopped = true;
+                incoming.forEach(sequence -> sequence.finish(TokenSink.FinishReason.CANCELLED));
+                incoming.clear();
+            }
+            running.forEach(sequence -> sequence.finish(TokenSink.FinishReason.CANCELLED));
+            waiting.forEach(sequence -> sequence.finish(TokenSink.FinishReason.CANCELLED));
             pool.close();
         }
     }

@@ -207,26 +207,27 @@ class SchedulerTest {
             int[] expected = alone.done.get(60, TimeUnit.SECONDS).tokens();
 
             CountDownLatch fifth = new CountDownLatch(1);
-            Scheduler.Ticket[] ticket = new Scheduler.Ticket[1];
+            // The sink may see its fifth token before submit has returned the ticket to this thread: it waits for it.
+            CompletableFuture<Scheduler.Ticket> ticket = new CompletableFuture<>();
             Collector paused = new Collector() {
                 @Override
                 public boolean onToken(int id, TokenLogprobs logprobs) {
                     super.onToken(id, logprobs);
                     if (tokens.size() == 5) {
-                        ticket[0].pause();
+                        ticket.join().pause();
                         fifth.countDown();
                     }
                     return true;
                 }
             };
-            ticket[0] = scheduler.submit(new GenerationRequest(prompt, 40, SamplingParams.greedy(), Set.of()), paused);
+            ticket.complete(scheduler.submit(new GenerationRequest(prompt, 40, SamplingParams.greedy(), Set.of()), paused));
             assertTrue(fifth.await(60, TimeUnit.SECONDS));
             Collector other = new Collector();
             scheduler.submit(new GenerationRequest(prompt, 30, SamplingParams.greedy(), Set.of()), other);
             assertEquals(30, other.done.get(60, TimeUnit.SECONDS).tokens().length);
             assertEquals(5, paused.tokens.size(), "tokens generated for the paused sequence while the other ran");
             assertFalse(paused.done.isDone());
-            ticket[0].resume();
+            ticket.join().resume();
             assertArrayEquals(expected, paused.done.get(60, TimeUnit.SECONDS).tokens());
         }
     }
