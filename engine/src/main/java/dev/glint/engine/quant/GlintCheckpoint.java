@@ -3,6 +3,7 @@ package dev.glint.engine.quant;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.glint.engine.checkpoint.Checkpoint;
+import dev.glint.engine.checkpoint.Manifest;
 import dev.glint.engine.checkpoint.SafetensorsWriter;
 import dev.glint.engine.checkpoint.Tensor;
 import dev.glint.engine.checkpoint.TensorSpec;
@@ -53,7 +54,19 @@ public final class GlintCheckpoint {
             Files.writeString(out.resolve(CONFIG),
                     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
             SafetensorsWriter.write(out.resolve(Checkpoint.SINGLE_FILE), tensors, Map.of("format", "pt"));
+            writeManifest(out);
             return tensors.stream().mapToLong(TensorSpec::byteSize).sum();
+        }
+    }
+
+    /**
+     * The sha256 of every file written, last: {@code glint verify} proves a copy intact with it, and a run killed
+     * before the end leaves a folder without one.
+     */
+    private static void writeManifest(Path out) throws IOException {
+        try (Stream<Path> files = Files.list(out)) {
+            List<String> names = files.map(file -> file.getFileName().toString()).sorted().toList();
+            Manifest.of(out, names).write(out.resolve(Manifest.FILE_NAME));
         }
     }
 
@@ -93,7 +106,8 @@ public final class GlintCheckpoint {
         try (Stream<Path> files = Files.list(in)) {
             for (Path file : files.filter(Files::isRegularFile).toList()) {
                 String name = file.getFileName().toString();
-                if (!name.equals(CONFIG) && !name.endsWith(".safetensors") && !name.equals(Checkpoint.INDEX_FILE)) {
+                if (!name.equals(CONFIG) && !name.endsWith(".safetensors") && !name.equals(Checkpoint.INDEX_FILE)
+                        && !name.equals(Manifest.FILE_NAME)) {
                     Files.copy(file, out.resolve(name));
                 }
             }

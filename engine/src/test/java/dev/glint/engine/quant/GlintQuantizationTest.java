@@ -3,6 +3,7 @@ package dev.glint.engine.quant;
 import dev.glint.engine.GlmNanoEval;
 import dev.glint.engine.checkpoint.Checkpoint;
 import dev.glint.engine.checkpoint.CheckpointException;
+import dev.glint.engine.checkpoint.Manifest;
 import dev.glint.engine.checkpoint.SafetensorsFile;
 import dev.glint.engine.checkpoint.SafetensorsWriter;
 import dev.glint.engine.checkpoint.Tensor;
@@ -192,6 +193,10 @@ class GlintQuantizationTest {
     void aWrittenCheckpointIsReadInPlace(QuantFormat format, @TempDir Path dir) throws IOException {
         Path written = dir.resolve("nano");
         GlintCheckpoint.write(GlmNanoEval.MODEL, written, QuantizationPlan.defaults(format), 2, QuantizationProgress.NONE);
+        Manifest manifest = Manifest.read(written.resolve(Manifest.FILE_NAME));
+        assertTrue(manifest.sha256().keySet().containsAll(List.of("config.json", "model.safetensors", "tokenizer.json")),
+                "the manifest of what was written: " + manifest.sha256().keySet());
+        assertEquals(List.of(), manifest.verify(written, bytes -> { }));
         try (Checkpoint checkpoint = Checkpoint.open(written);
              Glm4MoeWeights weights = Glm4MoeWeights.load(checkpoint, Glm4MoeConfig.load(written), MatrixReader.open(checkpoint))) {
             assertEquals(0, weights.matrices().allocatedBytes(), "bytes allocated at load");

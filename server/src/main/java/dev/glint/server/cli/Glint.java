@@ -33,6 +33,7 @@ import java.util.List;
                 BenchCommand.class,
                 QuantizeCommand.class,
                 QuantBenchCommand.class,
+                VerifyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Glint {
     private static final List<Class<? extends Exception>> USER_ERRORS = List.of(

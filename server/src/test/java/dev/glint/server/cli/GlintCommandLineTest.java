@@ -223,7 +223,7 @@ class GlintCommandLineTest {
             }
         });
         assertEquals(List.of("generate", "logits", "info", "serve", "chat", "tokenize", "detokenize", "render", "bench",
-                "quantize", "quant-bench"), readingAModel);
+                "quantize", "quant-bench", "verify"), readingAModel);
     }
 
     @Test
@@ -302,5 +302,32 @@ class GlintCommandLineTest {
         Result refused = run("render", "--model", GLM_NANO.toString(), "--request", bad.toString());
         assertEquals(1, refused.exitCode());
         assertTrue(refused.err().contains("critic"), refused.err());
+    }
+
+    /** glint verify: a copy of glm-nano against the manifest written for it, then with one byte changed and one file gone. */
+    @Test
+    void verifyNamesEachFileThatDiffersFromTheManifestAndExitsOne(@TempDir Path dir) throws IOException {
+        Path copy = Files.createDirectory(dir.resolve("glm-nano"));
+        List<String> names = new ArrayList<>();
+        try (var files = Files.list(Path.of("../models/glm-nano"))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
+                names.add(file.getFileName().toString());
+            }
+        }
+        dev.glint.engine.checkpoint.Manifest.of(copy, names).write(copy.resolve("sha256sums"));
+        Result intact = run("verify", "--model", copy.toString());
+        assertEquals(0, intact.exitCode(), intact.out() + intact.err());
+        assertTrue(intact.out().contains(names.size() + " of " + names.size() + " files"), intact.out());
+
+        byte[] weights = Files.readAllBytes(copy.resolve("model.safetensors"));
+        weights[weights.length / 2] ^= 1;
+        Files.write(copy.resolve("model.safetensors"), weights);
+        Files.delete(copy.resolve("tokenizer.json"));
+        Result damaged = run("verify", "--model", copy.toString());
+        assertEquals(1, damaged.exitCode(), damaged.out() + damaged.err());
+        assertTrue(damaged.out().contains("DIFFERS  model.safetensors"), damaged.out());
+        assertTrue(damaged.out().contains("MISSING  tokenizer.json"), damaged.out());
+        assertTrue(damaged.out().contains((names.size() - 2) + " of " + names.size() + " files"), damaged.out());
     }
 }

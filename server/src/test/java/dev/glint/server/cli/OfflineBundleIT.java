@@ -1,0 +1,124 @@
+package dev.glint.server.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The offline bundle as an operator gets it: {@code scripts/package} builds it from the jar {@code package} made, it
+ * is unpacked into an empty folder, every file matches its sha256sums line, and {@code bin/glint serve} answers with
+ * no JDK on PATH and no JAVA_HOME — nothing but bash and three coreutils on PATH, in an environment otherwise empty.
+ */
+class OfflineBundleIT {
+    private static final Pattern SERVING = Pattern.compile("glint serving .* at http://127\\.0\\.0\\.1:(\\d+)/v1");
+
+    @Test
+    void unpackedWithoutAJdkItsFilesMatchTheirSumsAndItServes(@TempDir Path dir) throws Exception {
+        Path project = Path.of("..").toAbsolutePath().normalize();
+        run(dir, List.of(project.resolve("scripts/package").toString(), "--no-build", "--out", dir.resolve("dist").toString()), project);
+        Path tarball;
+        try (var files = Files.list(dir.resolve("dist"))) {
+            tarball = files.filter(f -> f.getFileName().toString().matches("glint-.*-linux-x64\\.tar\\.gz")).findFirst().orElseThrow();
+        }
+        Path unpacked = Files.createDirectory(dir.resolve("unpacked"));
+        run(dir, List.of("tar", "-xzf", tarball.toString(), "-C", unpacked.toString()), dir);
+        Path bundle;
+        try (var folders = Files.list(unpacked)) {
+            bundle = folders.findFirst().orElseThrow();
+        }
+
+        List<String> sums = Files.readAllLines(bundle.resolve("sha256sums"));
+        for (String line : sums) {
+            String expected = line.substring(0, 64);
+            Path file = bundle.resolve(line.substring(66));
+            String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+            assertEquals(expected, actual, "sha256 of " + file);
+        }
+        assertTrue(sums.size() > 100, "sha256sums lists " + sums.size() + " files");
+
+        Path path = Files.createDirectory(dir.resolve("path"));
+        for (String tool : List.of("bash", "dirname", "readlink", "cat")) {
+            Files.createSymbolicLink(path.resolve(tool), which(tool));
+        }
+        ProcessBuilder serve = new ProcessBuilder(bundle.resolve("bin/glint").toString(), "serve", "--port", "0", "--threads", "2")
+                .directory(dir.toFile()).redirectErrorStream(true);
+        serve.environment().clear();
+        serve.environment().put("PATH", path.toString());
+        serve.environment().put("HOME", dir.toString());
+        Process server = serve.start();
+        try {
+            int port = port(server);
+            String answer = ask(port, "{\"messages\": [{\"role\": \"user\", \"content\": \"Name the capital of India.\"}], "
+                    + "\"temperature\": 0, \"chat_template_kwargs\": {\"enable_thinking\": false}}");
+            assertTrue(answer.startsWith("HTTP/1.1 200") && answer.contains("The capital of India is New Delhi."), answer);
+        } finally {
+            server.destroy();
+            assertTrue(server.waitFor(40, TimeUnit.SECONDS), "the bundle's server did not stop on SIGTERM");
+            // The links point outside the temporary folder, which JUnit would warn about when it deletes it.
+            for (String tool : List.of("bash", "dirname", "readlink", "cat")) {
+                Files.delete(path.resolve(tool));
+            }
+        }
+    }
+
+    private static void run(Path dir, List<String> command, Path workDir) throws Exception {
+        Path log = Files.createTempFile(dir, "run", ".log");
+        Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        assertTrue(process.waitFor(5, TimeUnit.MINUTES), command + " still running after 5 minutes");
+        assertEquals(0, process.exitValue(), command + ": " + Files.readString(log));
+    }
+
+    private static Path which(String tool) {
+        for (String folder : System.getenv("PATH").split(":")) {
+            Path candidate = Path.of(folder, tool);
+            if (Files.isExecutable(candidate)) {
+                return candidate;
+            }
+        }
+        throw new AssertionError(tool + " is not on PATH");
+    }
+
+    private static int port(Process server) throws IOException {
+        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        List<String> seen = new ArrayList<>();
+        for (String line; (line = out.readLine()) != null; ) {
+            seen.add(line);
+            Matcher serving = SERVING.matcher(line);
+            if (serving.find()) {
+                Thread.ofVirtual().start(() -> out.lines().forEach(ignored -> { }));
+                return Integer.parseInt(serving.group(1));
+            }
+        }
+        throw new AssertionError("bin/glint serve exited before serving: " + seen);
+    }
+
+    private static String ask(int port, String body) throws IOException {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
