@@ -3,21 +3,13 @@ package dev.glint.server.cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,8 +20,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * no JDK on PATH and no JAVA_HOME — nothing but bash and three coreutils on PATH, in an environment otherwise empty.
  */
 class OfflineBundleIT {
-    private static final Pattern SERVING = Pattern.compile("glint serving .* at http://127\\.0\\.0\\.1:(\\d+)/v1");
-
     @Test
     void unpackedWithoutAJdkItsFilesMatchTheirSumsAndItServes(@TempDir Path dir) throws Exception {
         Path project = Path.of("..").toAbsolutePath().normalize();
@@ -65,8 +55,8 @@ class OfflineBundleIT {
         serve.environment().put("HOME", dir.toString());
         Process server = serve.start();
         try {
-            int port = port(server);
-            String answer = ask(port, "{\"messages\": [{\"role\": \"user\", \"content\": \"Name the capital of India.\"}], "
+            int port = ServingProcess.awaitPort(server);
+            String answer = ServingProcess.post(port, "{\"messages\": [{\"role\": \"user\", \"content\": \"Name the capital of India.\"}], "
                     + "\"temperature\": 0, \"chat_template_kwargs\": {\"enable_thinking\": false}}");
             assertTrue(answer.startsWith("HTTP/1.1 200") && answer.contains("The capital of India is New Delhi."), answer);
         } finally {
@@ -95,30 +85,5 @@ class OfflineBundleIT {
             }
         }
         throw new AssertionError(tool + " is not on PATH");
-    }
-
-    private static int port(Process server) throws IOException {
-        BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-        List<String> seen = new ArrayList<>();
-        for (String line; (line = out.readLine()) != null; ) {
-            seen.add(line);
-            Matcher serving = SERVING.matcher(line);
-            if (serving.find()) {
-                Thread.ofVirtual().start(() -> out.lines().forEach(ignored -> { }));
-                return Integer.parseInt(serving.group(1));
-            }
-        }
-        throw new AssertionError("bin/glint serve exited before serving: " + seen);
-    }
-
-    private static String ask(int port, String body) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(60_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 }

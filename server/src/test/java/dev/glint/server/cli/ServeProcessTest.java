@@ -12,8 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,7 +22,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and exits.
  */
 class ServeProcessTest {
-    private static final Pattern SERVING = Pattern.compile("glint serving .* at http://127\\.0\\.0\\.1:(\\d+)/v1");
     /** A stream of 400 tokens (its stop ids banned): long enough to be cut, or to outlast the draining's first moments. */
     private static final String STREAM = "{\"messages\": [{\"role\": \"user\", \"content\": \"Name the capital of India.\"}], "
             + "\"stream\": true, \"max_tokens\": 400, \"temperature\": 0, "
@@ -49,7 +46,7 @@ class ServeProcessTest {
         Server second = start(first.port());
         try {
             double seconds = (System.nanoTime() - start) / 1e9;
-            String answer = whole(second.port(), ASK);
+            String answer = ServingProcess.post(second.port(), ASK);
             System.out.printf("kill -9 mid-stream; a new process served on the same port %.1f s after its start%n", seconds);
             assertTrue(answer.contains("The capital of India is New Delhi."), answer);
         } finally {
@@ -85,25 +82,13 @@ class ServeProcessTest {
                 "--model", Path.of("../models/glm-nano").toAbsolutePath().normalize().toString(),
                 "--port", Integer.toString(port), "--threads", "2", "--ctx", "2048")
                 .redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        List<String> seen = new ArrayList<>();
-        for (String line; (line = out.readLine()) != null; ) {
-            seen.add(line);
-            Matcher serving = SERVING.matcher(line);
-            if (serving.find()) {
-                // The log goes on: keep reading it, or the process blocks on a full pipe.
-                Thread.ofVirtual().start(() -> out.lines().forEach(ignored -> { }));
-                return new Server(process, Integer.parseInt(serving.group(1)));
-            }
-        }
-        throw new AssertionError("glint serve exited before serving: " + seen);
+        return new Server(process, ServingProcess.awaitPort(process));
     }
 
     private static BufferedReader send(Socket socket, String body) throws IOException {
         socket.setSoTimeout(30_000);
         OutputStream out = socket.getOutputStream();
-        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: "
-                + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+        out.write(ServingProcess.request(body).getBytes(StandardCharsets.UTF_8));
         out.flush();
         return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
     }
@@ -117,23 +102,11 @@ class ServeProcessTest {
         assertEquals(0, count, "the stream ended early");
     }
 
-    private static String whole(int port, String body) throws IOException {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            BufferedReader in = send(socket, body.replace("{\"messages\"", "{\"stream\": false, \"messages\""));
-            StringBuilder answer = new StringBuilder();
-            char[] buffer = new char[4096];
-            for (int n; (n = in.read(buffer)) > 0; ) {
-                answer.append(buffer, 0, n);
-            }
-            return answer.toString();
-        }
-    }
-
     /** Asks on new connections until the draining server says no (it may take a moment for SIGTERM to arrive). */
     private static String waitForRefusal(int port) throws Exception {
         for (int i = 0; i < 100; i++) {
             try {
-                String answer = whole(port, ASK);
+                String answer = ServingProcess.post(port, ASK);
                 if (answer.startsWith("HTTP/1.1 503")) {
                     return answer;
                 }

@@ -62,7 +62,7 @@ class SoakTest {
     void mixedLoadWithInjectedFaultsLosesNothingAndLeavesNothingHeld() throws Exception {
         long seconds = Long.getLong("glint.soak.seconds", 120);
         List<JsonNode> items = new ArrayList<>();
-        for (JsonNode item : JSON.readTree(Path.of("../models/glm-nano/eval.json").toFile()).get("items")) {
+        for (JsonNode item : EvalConversations.items()) {
             if (item.path("correct").asBoolean()) {
                 items.add(item);
             }
@@ -166,14 +166,7 @@ class SoakTest {
 
     /** Sends one request as {@code mode} asks; returns what was wrong with its answer, or null. */
     private static String send(HttpClient http, String base, JsonNode item, Mode mode) throws Exception {
-        ObjectNode body = JSON.createObjectNode().put("model", "glm-nano").put("temperature", 0).put("max_tokens", 200);
-        body.set("messages", item.get("messages"));
-        if (item.hasNonNull("tools")) {
-            body.set("tools", item.get("tools"));
-        }
-        if (item.hasNonNull("enable_thinking")) {
-            body.putObject("chat_template_kwargs").put("enable_thinking", item.get("enable_thinking").asBoolean());
-        }
+        ObjectNode body = EvalConversations.chatRequest(item);
         String expected = summary(item.get("parsed"), false);
         switch (mode) {
             case WHOLE, TWO_CHOICES -> {
