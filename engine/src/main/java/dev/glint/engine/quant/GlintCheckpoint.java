@@ -91,7 +91,7 @@ public final class GlintCheckpoint {
             }
             String module = name.substring(0, name.length() - ".weight".length());
             for (Quantized.Part part : q.parts()) {
-                tensors.add(new TensorSpec(module + "." + part.suffix(), part.dtype(), part.shape(), copyOf(part.data())));
+                tensors.add(new TensorSpec(module + "." + part.layout().suffix(), part.layout().dtype(), part.layout().shape(), copyOf(part.data())));
             }
         }
         return tensors;
