@@ -1,5 +1,6 @@
 package dev.glint.engine.quant;
 
+import dev.glint.engine.checkpoint.CheckpointException;
 import dev.glint.engine.checkpoint.Tensor;
 import dev.glint.engine.checkpoint.TensorSpec;
 import dev.glint.kernels.Int4TileMatrix;
@@ -120,7 +121,8 @@ final class StreamingQuantizer implements AutoCloseable {
                 });
             } catch (RuntimeException e) {
                 free();
-                throw e;
+                // The pool wraps what a task throws; a weight that cannot be quantized is reported as itself.
+                throw e.getCause() instanceof CheckpointException refused ? refused : e;
             }
             blocks = List.copyOf(byFirstRow.values());
             doneBytes += source.byteSize();
