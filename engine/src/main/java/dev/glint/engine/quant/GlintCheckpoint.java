@@ -29,13 +29,12 @@ import java.util.stream.Stream;
  * tokenizer, chat template, generation config and every other file of the folder are copied along.
  */
 public final class GlintCheckpoint {
+    /** Hugging Face's default largest shard, in bytes of tensors. */
+    public static final long DEFAULT_SHARD_BYTES = 5L << 30;
     private static final String CONFIG = "config.json";
 
     private GlintCheckpoint() {
     }
-
-    /** Hugging Face's default largest shard, in bytes of tensors. */
-    public static final long DEFAULT_SHARD_BYTES = 5L << 30;
 
     /**
      * What a write made.
@@ -61,14 +60,16 @@ public final class GlintCheckpoint {
         }
         requireEmpty(out);
         Path partial = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".partial");
-        deleteTree(partial);
+        deleteTree(partial); // left by a run that was killed
         try (Checkpoint checkpoint = Checkpoint.open(in);
              WorkerPool pool = new WorkerPool(threads)) {
             MatrixReader.requireUnquantized(checkpoint);
             ObjectNode config = (ObjectNode) new ObjectMapper().readTree(in.resolve(CONFIG).toFile());
             config.set("quantization_config", GlintQuantization.config(plan));
             Map<String, QuantFormat> formats = new HashMap<>();
-            PlanQuantizer.selected(checkpoint, plan).forEach(t -> formats.put(t.name(), plan.formatFor(t.name()).orElseThrow()));
+            for (Tensor t : PlanQuantizer.selected(checkpoint, plan)) {
+                formats.put(t.name(), plan.formatFor(t.name()).orElseThrow());
+            }
             long sourceBytes = formats.keySet().stream().mapToLong(name -> checkpoint.tensor(name).byteSize()).sum();
             Files.createDirectories(partial);
             copyOtherFiles(in, partial);
@@ -94,8 +95,8 @@ public final class GlintCheckpoint {
     }
 
     /**
-     * The sha256 of every file written, last: {@code glint verify} proves a copy intact with it, and a run killed
-     * before the end leaves a folder without one.
+     * The sha256 of every file written, shards and index included, last: {@code glint verify} proves a copy intact
+     * with it.
      */
     private static void writeManifest(Path out) throws IOException {
         try (Stream<Path> files = Files.list(out)) {

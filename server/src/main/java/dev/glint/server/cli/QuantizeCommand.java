@@ -29,7 +29,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = "--shard-size", paramLabel = "SIZE", description = "Largest shard, in bytes of tensors, with k, m "
             + "or g (default: 5g, as Hugging Face); a checkpoint that fits in one is written as model.safetensors.")
-    String shardSize = "5g";
+    String shardSize;
 
     @Option(names = "--threads", paramLabel = "N", description = "Threads quantizing (default: all cores).")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -40,7 +40,7 @@ final class QuantizeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
         QuantizationPlan plan = QuantizationPlan.parse(QuantFormat.parse(format, "--format"), tensors);
-        long shardBytes = MemoryPlan.parseSize(shardSize);
+        long shardBytes = shardSize == null ? GlintCheckpoint.DEFAULT_SHARD_BYTES : MemoryPlan.parseSize(shardSize);
         if (shardBytes < 1) {
             throw new IllegalArgumentException("--shard-size must be at least one byte, got " + shardSize);
         }
