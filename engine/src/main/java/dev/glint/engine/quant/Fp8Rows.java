@@ -43,9 +43,11 @@ final class Fp8Rows {
                 codes.set(ValueLayout.JAVA_BYTE, base + c, Fp8Matrix.e4m3Code(row[c] / scale));
             }
         }
-        return new Quantized(Fp8Matrix.perChannel(codes, rows, cols, scales), List.of(
-                new Quantized.Part("weight", DType.F8_E4M3, new long[]{rows, cols}, codes),
-                new Quantized.Part(SCALE, DType.F32, new long[]{rows, 1}, scales)));
+        return new Quantized(Fp8Matrix.perChannel(codes, rows, cols, scales), layout(rows, cols), codes, scales);
+    }
+
+    static List<Quantized.Layout> layout(int rows, int cols) {
+        return List.of(new Quantized.Layout("weight", DType.F8_E4M3, rows, cols), new Quantized.Layout(SCALE, DType.F32, rows, 1));
     }
 
     static Matrix read(Module module) {

@@ -13,7 +13,10 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -26,42 +29,74 @@ import java.util.stream.Stream;
  * tokenizer, chat template, generation config and every other file of the folder are copied along.
  */
 public final class GlintCheckpoint {
+    /** Hugging Face's default largest shard, in bytes of tensors. */
+    public static final long DEFAULT_SHARD_BYTES = 5L << 30;
     private static final String CONFIG = "config.json";
 
     private GlintCheckpoint() {
     }
 
     /**
-     * Quantizes {@code in} into the new folder {@code out} on {@code threads} threads. The quantized matrices are held
-     * in memory until the file is written.
+     * What a write made.
      *
-     * @return the bytes of tensors written
+     * @param tensorBytes    the bytes of tensors written
+     * @param files          the safetensors files written and, when there are several, their index last
+     * @param peakHeldBytes  the most bytes of quantized weights held in memory at once
      */
-    public static long write(Path in, Path out, QuantizationPlan plan, int threads, QuantizationProgress progress)
-            throws IOException {
+    public record Written(long tensorBytes, List<String> files, long peakHeldBytes) {
+    }
+
+    /**
+     * Quantizes {@code in} into the new folder {@code out} on {@code threads} threads, in shards of at most
+     * {@code shardBytes} bytes of tensors ({@link SafetensorsWriter#writeShards}). Each matrix is quantized as it is
+     * written and freed right after, so memory holds one quantized matrix at a time. Everything is written into a
+     * hidden sibling folder, the {@code sha256sums} manifest last, and renamed to {@code out} at the end: a run killed
+     * before leaves nothing at {@code out}.
+     */
+    public static Written write(Path in, Path out, QuantizationPlan plan, long shardBytes, int threads,
+                                QuantizationProgress progress) throws IOException {
         if (plan.isEmpty()) {
             throw new IllegalArgumentException("the quantization plan selects no tensors");
         }
         requireEmpty(out);
+        Path partial = out.toAbsolutePath().resolveSibling("." + out.getFileName() + ".partial");
+        deleteTree(partial); // left by a run that was killed
         try (Checkpoint checkpoint = Checkpoint.open(in);
-             WorkerPool pool = new WorkerPool(threads);
-             MatrixReader reader = MatrixReader.open(checkpoint, plan, pool, progress)) {
+             WorkerPool pool = new WorkerPool(threads)) {
+            MatrixReader.requireUnquantized(checkpoint);
             ObjectNode config = (ObjectNode) new ObjectMapper().readTree(in.resolve(CONFIG).toFile());
             config.set("quantization_config", GlintQuantization.config(plan));
-            List<TensorSpec> tensors = tensors(checkpoint, reader.quantized());
-            Files.createDirectories(out);
-            copyOtherFiles(in, out);
-            Files.writeString(out.resolve(CONFIG),
+            Map<String, QuantFormat> formats = new HashMap<>();
+            for (Tensor t : PlanQuantizer.selected(checkpoint, plan)) {
+                formats.put(t.name(), plan.formatFor(t.name()).orElseThrow());
+            }
+            long sourceBytes = formats.keySet().stream().mapToLong(name -> checkpoint.tensor(name).byteSize()).sum();
+            Files.createDirectories(partial);
+            copyOtherFiles(in, partial);
+            Files.writeString(partial.resolve(CONFIG),
                     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(config) + "\n");
-            SafetensorsWriter.write(out.resolve(Checkpoint.SINGLE_FILE), tensors, Map.of("format", "pt"));
-            writeManifest(out);
-            return tensors.stream().mapToLong(TensorSpec::byteSize).sum();
+            try (StreamingQuantizer quantizer = new StreamingQuantizer(pool, progress, sourceBytes)) {
+                List<TensorSpec> tensors = tensors(checkpoint, formats, quantizer);
+                List<String> files = SafetensorsWriter.writeShards(partial, tensors, shardBytes, Map.of("format", "pt"));
+                writeManifest(partial);
+                Files.deleteIfExists(out);
+                Files.move(partial, out, StandardCopyOption.ATOMIC_MOVE);
+                return new Written(tensors.stream().mapToLong(TensorSpec::byteSize).sum(), files,
+                        quantizer.peakHeldBytes());
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                deleteTree(partial);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
         }
     }
 
     /**
-     * The sha256 of every file written, last: {@code glint verify} proves a copy intact with it, and a run killed
-     * before the end leaves a folder without one.
+     * The sha256 of every file written, shards and index included, last: {@code glint verify} proves a copy intact
+     * with it.
      */
     private static void writeManifest(Path out) throws IOException {
         try (Stream<Path> files = Files.list(out)) {
@@ -80,18 +115,17 @@ public final class GlintCheckpoint {
         }
     }
 
-    private static List<TensorSpec> tensors(Checkpoint checkpoint, Map<String, Quantized> quantized) {
+    /** Every tensor of {@code checkpoint} by name, a quantized matrix's tensors one after the other. */
+    private static List<TensorSpec> tensors(Checkpoint checkpoint, Map<String, QuantFormat> formats,
+                                            StreamingQuantizer quantizer) {
         List<TensorSpec> tensors = new ArrayList<>();
         for (String name : checkpoint.names()) {
-            Quantized q = quantized.get(name);
-            if (q == null) {
-                Tensor t = checkpoint.tensor(name);
+            Tensor t = checkpoint.tensor(name);
+            QuantFormat format = formats.get(name);
+            if (format == null) {
                 tensors.add(new TensorSpec(name, t.dtype(), t.shape(), copyOf(t.data())));
-                continue;
-            }
-            String module = name.substring(0, name.length() - ".weight".length());
-            for (Quantized.Part part : q.parts()) {
-                tensors.add(new TensorSpec(module + "." + part.suffix(), part.dtype(), part.shape(), copyOf(part.data())));
+            } else {
+                tensors.addAll(quantizer.tensors(t, format));
             }
         }
         return tensors;
@@ -99,6 +133,16 @@ public final class GlintCheckpoint {
 
     private static Consumer<MemorySegment> copyOf(MemorySegment source) {
         return target -> target.copyFrom(source);
+    }
+
+    private static void deleteTree(Path folder) throws IOException {
+        if (Files.exists(folder)) {
+            try (Stream<Path> paths = Files.walk(folder)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(path);
+                }
+            }
+        }
     }
 
     /** Everything but the weights and config.json: tokenizer, chat template, generation config, model card. */

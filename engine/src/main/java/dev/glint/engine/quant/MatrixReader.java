@@ -56,9 +56,8 @@ public final class MatrixReader implements AutoCloseable {
     public static MatrixReader open(Checkpoint checkpoint, QuantizationPlan plan, WorkerPool pool,
                                     QuantizationProgress progress) {
         QuantizationScheme scheme = scheme(checkpoint);
-        if (!plan.isEmpty() && !(scheme instanceof NoQuantization)) {
-            throw new CheckpointException("checkpoint " + checkpoint.directory() + " is already quantized ("
-                    + scheme.describe() + "); Glint quantizes BF16, F16 and F32 checkpoints");
+        if (!plan.isEmpty()) {
+            requireUnquantized(checkpoint, scheme);
         }
         TrackingArena arena = new TrackingArena(Arena.ofShared());
         try {
@@ -68,6 +67,18 @@ public final class MatrixReader implements AutoCloseable {
         } catch (RuntimeException e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /** @throws CheckpointException if {@code checkpoint} is not a float checkpoint, which a plan could quantize */
+    static void requireUnquantized(Checkpoint checkpoint) {
+        requireUnquantized(checkpoint, scheme(checkpoint));
+    }
+
+    private static void requireUnquantized(Checkpoint checkpoint, QuantizationScheme scheme) {
+        if (!(scheme instanceof NoQuantization)) {
+            throw new CheckpointException("checkpoint " + checkpoint.directory() + " is already quantized ("
+                    + scheme.describe() + "); Glint quantizes BF16, F16 and F32 checkpoints");
         }
     }
 

@@ -45,18 +45,25 @@ final class Q4Rows {
         };
         if (groupSize == Int4TileMatrix.GROUP) {
             Int4TileMatrix matrix = Int4TileMatrix.pack(arena, rows, cols, rowSource);
-            long tiles = Int4TileMatrix.tiles(rows);
-            return new Quantized(matrix, List.of(
-                    new Quantized.Part(NIBBLES, DType.U8, new long[]{tiles, matrix.nibbles().byteSize() / tiles}, matrix.nibbles()),
-                    new Quantized.Part(SCALES, DType.BF16, new long[]{tiles, matrix.scales().byteSize() / 2 / tiles}, matrix.scales()),
-                    new Quantized.Part(MINS, DType.BF16, new long[]{tiles, matrix.mins().byteSize() / 2 / tiles}, matrix.mins())));
+            return new Quantized(matrix, layout(rows, cols), matrix.nibbles(), matrix.scales(), matrix.mins());
         }
         Int4Matrix matrix = Int4Matrix.pack(arena, Int4Matrix.PairType.BF16, rows, cols, groupSize, null, rowSource);
-        long[] pairs = {rows, cols / groupSize};
-        return new Quantized(matrix, List.of(
-                new Quantized.Part(NIBBLES, DType.U8, new long[]{rows, matrix.nibbles().byteSize() / rows}, matrix.nibbles()),
-                new Quantized.Part(SCALES, DType.BF16, pairs, matrix.scales()),
-                new Quantized.Part(MINS, DType.BF16, pairs, matrix.mins())));
+        return new Quantized(matrix, layout(rows, cols), matrix.nibbles(), matrix.scales(), matrix.mins());
+    }
+
+    /** Groups of 32 are stored as {@link Int4TileMatrix}'s tiles of 32 rows, one tile a row of each tensor. */
+    static List<Quantized.Layout> layout(int rows, int cols) {
+        int groupSize = groupSize(cols);
+        if (groupSize == Int4TileMatrix.GROUP) {
+            int tiles = Int4TileMatrix.tiles(rows);
+            long pairsPerTile = Int4TileMatrix.pairBytes(rows, cols) / 2 / tiles;
+            return List.of(new Quantized.Layout(NIBBLES, DType.U8, tiles, Int4TileMatrix.nibbleBytes(rows, cols) / tiles),
+                    new Quantized.Layout(SCALES, DType.BF16, tiles, pairsPerTile),
+                    new Quantized.Layout(MINS, DType.BF16, tiles, pairsPerTile));
+        }
+        return List.of(new Quantized.Layout(NIBBLES, DType.U8, rows, Int4Matrix.nibbleBytes(rows, cols) / rows),
+                new Quantized.Layout(SCALES, DType.BF16, rows, cols / groupSize),
+                new Quantized.Layout(MINS, DType.BF16, rows, cols / groupSize));
     }
 
     private static void quantizeGroup(float[] row, int start, int length, byte[] q, float[] scales, float[] mins, int g) {

@@ -27,9 +27,12 @@ final class Q8Rows {
     static Quantized quantize(Matrix source, Arena arena) {
         int rows = source.rows(), cols = source.cols();
         Int8Matrix matrix = Int8Matrix.quantize(arena, rows, cols, source::loadRow);
-        return new Quantized(matrix, List.of(
-                new Quantized.Part(WEIGHTS, DType.I8, new long[]{rows, cols}, matrix.weights()),
-                new Quantized.Part(SCALES, DType.F16, new long[]{rows, cols / Int8Matrix.BLOCK}, matrix.scales())));
+        return new Quantized(matrix, layout(rows, cols), matrix.weights(), matrix.scales());
+    }
+
+    static List<Quantized.Layout> layout(int rows, int cols) {
+        return List.of(new Quantized.Layout(WEIGHTS, DType.I8, rows, cols),
+                new Quantized.Layout(SCALES, DType.F16, rows, cols / Int8Matrix.BLOCK));
     }
 
     static Matrix read(Module m) {

@@ -3,6 +3,7 @@ package dev.glint.engine.quant;
 import dev.glint.kernels.Matrix;
 
 import java.lang.foreign.Arena;
+import java.util.List;
 
 /**
  * Glint's own weight formats, each stored in a glint checkpoint exactly as its kernel reads it:
@@ -56,6 +57,15 @@ public enum QuantFormat {
             case FP8 -> Fp8Rows.quantize(source, arena);
             case Q8 -> Q8Rows.quantize(source, arena);
             case Q4 -> Q4Rows.quantize(source, arena);
+        };
+    }
+
+    /** The tensors a {@code rows × cols} matrix is stored as, in the order {@link #quantize} returns their data. */
+    List<Quantized.Layout> layout(int rows, int cols) {
+        return switch (this) {
+            case FP8 -> Fp8Rows.layout(rows, cols);
+            case Q8 -> Q8Rows.layout(rows, cols);
+            case Q4 -> Q4Rows.layout(rows, cols);
         };
     }
 

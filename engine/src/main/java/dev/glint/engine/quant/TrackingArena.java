@@ -5,20 +5,28 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * An arena that hands out memory of {@code backing} and counts it: the bytes a reader allocates (quantized, repacked
- * or widened weights) count as resident weights. Safe to use from several threads.
+ * or widened weights) count as resident weights, and a writer's arenas, one per matrix, add up on a shared
+ * {@link ByteGauge}. Safe to use from several threads.
  */
 final class TrackingArena implements Arena {
     private final Arena backing;
+    private final ByteGauge gauge;
     private long bytes;
 
     TrackingArena(Arena backing) {
+        this(backing, new ByteGauge());
+    }
+
+    TrackingArena(Arena backing, ByteGauge gauge) {
         this.backing = backing;
+        this.gauge = gauge;
     }
 
     @Override
     public synchronized MemorySegment allocate(long byteSize, long byteAlignment) {
         MemorySegment segment = backing.allocate(byteSize, byteAlignment);
         bytes += byteSize;
+        gauge.add(byteSize);
         return segment;
     }
 
@@ -33,7 +41,8 @@ final class TrackingArena implements Arena {
 
     /** Closes the backing arena, freeing everything handed out. */
     @Override
-    public void close() {
+    public synchronized void close() {
         backing.close();
+        gauge.release(bytes);
     }
 }

@@ -136,7 +136,7 @@ class GlintQuantizationTest {
         for (Path model : List.of(TINY, GlmNanoEval.MODEL)) {
             QuantizationPlan plan = QuantizationPlan.defaults(format);
             Path written = dir.resolve(model.getFileName() + "-" + format.id());
-            GlintCheckpoint.write(model, written, plan, 2, QuantizationProgress.NONE);
+            GlintCheckpoint.write(model, written, plan, GlintCheckpoint.DEFAULT_SHARD_BYTES, 2, QuantizationProgress.NONE);
             assertTrue(Files.isRegularFile(written.resolve("tokenizer.json")), "tokenizer copied along");
             assertSameMatrices(model, written, plan);
             float[] atLoad, reloaded, original;
@@ -181,7 +181,7 @@ class GlintQuantizationTest {
         }
     }
 
-    private static float[] logits(Glm4Moe glm) {
+    static float[] logits(Glm4Moe glm) {
         try (KvCache cache = glm.newCache(TOKENS.length)) {
             return glm.forward(TOKENS, cache, true);
         }
@@ -192,7 +192,8 @@ class GlintQuantizationTest {
     @EnumSource(QuantFormat.class)
     void aWrittenCheckpointIsReadInPlace(QuantFormat format, @TempDir Path dir) throws IOException {
         Path written = dir.resolve("nano");
-        GlintCheckpoint.write(GlmNanoEval.MODEL, written, QuantizationPlan.defaults(format), 2, QuantizationProgress.NONE);
+        GlintCheckpoint.write(GlmNanoEval.MODEL, written, QuantizationPlan.defaults(format), GlintCheckpoint.DEFAULT_SHARD_BYTES,
+                2, QuantizationProgress.NONE);
         Manifest manifest = Manifest.read(written.resolve(Manifest.FILE_NAME));
         assertTrue(manifest.sha256().keySet().containsAll(List.of("config.json", "model.safetensors", "tokenizer.json")),
                 "the manifest of what was written: " + manifest.sha256().keySet());
@@ -264,7 +265,8 @@ class GlintQuantizationTest {
                 Glm4Moe.load(written, 1, QuantizationPlan.defaults(QuantFormat.Q4), QuantizationProgress.NONE).close());
         assertTrue(e.getMessage().contains("is already quantized (glint q8: experts"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> GlintCheckpoint.write(GlmNanoEval.MODEL, written,
-                QuantizationPlan.defaults(QuantFormat.Q4), 1, QuantizationProgress.NONE), "a folder that is not empty");
+                QuantizationPlan.defaults(QuantFormat.Q4), GlintCheckpoint.DEFAULT_SHARD_BYTES, 1, QuantizationProgress.NONE),
+                "a folder that is not empty");
     }
 
     @Test
@@ -280,12 +282,13 @@ class GlintQuantizationTest {
 
     private static Path writeNano(Path dir, QuantFormat format) throws IOException {
         Path written = dir.resolve("nano-" + format.id());
-        GlintCheckpoint.write(GlmNanoEval.MODEL, written, QuantizationPlan.defaults(format), 2, QuantizationProgress.NONE);
+        GlintCheckpoint.write(GlmNanoEval.MODEL, written, QuantizationPlan.defaults(format), GlintCheckpoint.DEFAULT_SHARD_BYTES,
+                2, QuantizationProgress.NONE);
         return written;
     }
 
     /** Rewrites the checkpoint's file keeping the tensors {@code keep} accepts, setting float element i of some to NaN. */
-    private static void rewrite(Path dir, Predicate<String> keep, Map<String, Long> nanAt) throws IOException {
+    static void rewrite(Path dir, Predicate<String> keep, Map<String, Long> nanAt) throws IOException {
         Path file = dir.resolve(Checkpoint.SINGLE_FILE);
         Path copy = dir.resolve("original.bin");
         Files.move(file, copy);

@@ -146,11 +146,12 @@ class GlintCommandLineTest {
     }
 
     @Test
-    void quantizingAtLoadAndQuantizeThenLoadGiveTheSameLogits(@TempDir Path dir) throws IOException {
+    void quantizingAtLoadAndQuantizeIntoShardsThenLoadGiveTheSameLogits(@TempDir Path dir) throws IOException {
         Path written = dir.resolve("glm45-tiny-q4");
         Result quantize = run("quantize", "--model", FIXTURE.toString(), "--out", written.toString(), "--format", "q4",
-                "--quantize-tensors", "experts,shared,attention,dense,lm_head:q8", "--threads", "2");
+                "--quantize-tensors", "experts,shared,attention,dense,lm_head:q8", "--threads", "2", "--shard-size", "16k");
         assertEquals(0, quantize.exitCode(), quantize.err());
+        assertTrue(Files.isRegularFile(written.resolve("model.safetensors.index.json")), "16k shards and their index");
         String config = Files.readString(written.resolve("config.json"));
         assertTrue(config.contains("\"quant_method\" : \"glint\"") && config.contains("\"lm_head\" : \"q8\"")
                 && config.contains("\"experts\" : \"q4\""), config);
