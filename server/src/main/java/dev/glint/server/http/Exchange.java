@@ -54,6 +54,7 @@ final class Exchange {
     private final ChannelHandlerContext ctx;
     private final HttpLimits limits;
     private final ServerLog log;
+    private final Metrics metrics;
     private final Runnable onDone;
     private final boolean keepAlive;
     private final String id;
@@ -82,10 +83,12 @@ final class Exchange {
     private boolean paused;
     private long pauses;
 
-    Exchange(ChannelHandlerContext ctx, HttpRequest request, HttpLimits limits, ServerLog log, Runnable onDone) {
+    Exchange(ChannelHandlerContext ctx, HttpRequest request, HttpLimits limits, ServerLog log, Metrics metrics,
+             Runnable onDone) {
         this.ctx = ctx;
         this.limits = limits;
         this.log = log;
+        this.metrics = metrics;
         this.onDone = onDone;
         this.keepAlive = HttpUtil.isKeepAlive(request);
         this.id = requestId(request);
@@ -258,6 +261,7 @@ final class Exchange {
             return;
         }
         end = "stalled";
+        metrics.streamStalled();
         log.warn(id, "closed the connection of " + method + " " + path + ": " + why);
         ctx.close();
     }

@@ -4,10 +4,13 @@ import dev.glint.engine.scheduler.Scheduler;
 
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.IntSupplier;
 
 /** Prometheus text-format counters and latency histograms of the server and its scheduler. */
 final class Metrics {
+    private final IntSupplier openConnections;
     private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong streamsStalled = new AtomicLong();
     private final AtomicLong unknownFields = new AtomicLong();
     private final Histogram timeToFirstToken = new Histogram("glint_time_to_first_token_seconds",
             "Seconds from a request's arrival to its first generated token.",
@@ -15,6 +18,15 @@ final class Metrics {
     private final Histogram interTokenLatency = new Histogram("glint_inter_token_latency_seconds",
             "Seconds between consecutive tokens of a sequence.",
             0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1);
+
+    Metrics(IntSupplier openConnections) {
+        this.openConnections = openConnections;
+    }
+
+    /** A stream whose client stopped reading was cancelled (past its buffer or its stall timeout). */
+    void streamStalled() {
+        streamsStalled.incrementAndGet();
+    }
 
     void requestStarted() {
         requests.incrementAndGet();
@@ -39,6 +51,9 @@ final class Metrics {
         metric(out, "glint_requests_total", "counter", "Completion requests received.", requests.get());
         metric(out, "glint_request_fields_unknown_total", "counter",
                 "Top-level request fields no protocol adapter reads, accepted and ignored.", unknownFields.get());
+        metric(out, "glint_http_connections", "gauge", "Open HTTP connections.", openConnections.getAsInt());
+        metric(out, "glint_streams_stalled_total", "counter",
+                "Streams cancelled because their client stopped reading them.", streamsStalled.get());
         metric(out, "glint_requests_running", "gauge", "Sequences being generated.", stats.running());
         metric(out, "glint_requests_waiting", "gauge", "Sequences waiting for a slot.", stats.waiting());
         metric(out, "glint_prompt_tokens_total", "counter", "Prompt tokens prefilled.", stats.promptTokens());

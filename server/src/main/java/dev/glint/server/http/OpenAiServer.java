@@ -47,8 +47,8 @@ public final class OpenAiServer implements AutoCloseable {
     private OpenAiServer(ServedModel served, String host, int port, String apiKey, HttpLimits limits, ServerLog log)
             throws InterruptedException {
         this.served = served;
-        this.handler = new RequestHandler(served, apiKey, new Metrics(), limits, log);
         ConnectionLimit connections = new ConnectionLimit(limits.maxConnections(), log);
+        this.handler = new RequestHandler(served, apiKey, new Metrics(connections::open), limits, log);
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(group)
                 .channel(NioServerSocketChannel.class)
@@ -120,6 +120,10 @@ public final class OpenAiServer implements AutoCloseable {
         ConnectionLimit(int max, ServerLog log) {
             this.max = max;
             this.log = log;
+        }
+
+        int open() {
+            return open.get();
         }
 
         @Override

@@ -132,7 +132,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
             // The decoder discards whatever follows a malformed request: answer, then close.
             HttpUtil.setKeepAlive(request, false);
         }
-        Exchange exchange = new Exchange(ctx, request, limits, log, () -> ctx.executor().execute(() -> next(ctx, connection)));
+        Exchange exchange = new Exchange(ctx, request, limits, log, metrics, () -> ctx.executor().execute(() -> next(ctx, connection)));
         connection.current = exchange;
         if (request.decoderResult().isFailure() || exchange.path().equals("/health") || exchange.path().equals("/v1/health")) {
             try {

@@ -135,6 +135,7 @@ class HostileClientsTest {
             assertTrue(seconds < 3 + 3, "the stall timeout is 3 s; the stream behind it waited " + seconds + " s");
             assertEquals(0, metric("glint_requests_running"));
             assertEquals(0, metric("glint_kv_cache_bytes"), "KV blocks still held after the stalled stream was cancelled");
+            assertEquals(1, metric("glint_streams_stalled_total"));
             assertTrue(log().contains("did not read its stream for 3 s"), log());
             assertTrue(log().contains("path=/v1/completions status=200 end=stalled"), log());
         }
@@ -157,6 +158,8 @@ class HostileClientsTest {
                 worst = Math.max(worst, timeToServe());
             }
             long rssOpen = residentKib();
+            long counted = metric("glint_http_connections");
+            assertTrue(counted > 1000 && counted <= 1010, "open connections counted: " + counted);
             System.out.printf("1000 idle connections: slowest of 10 requests %d ms; RSS %d -> %d MiB%n", worst,
                     rssBefore / 1024, rssOpen / 1024);
             assertTrue(worst < SERVED_WITHIN.toMillis(), "with 1000 idle connections a request took " + worst + " ms");
