@@ -69,7 +69,9 @@ class RequestFuzzTest {
                 + "{\"type\": \"object\", \"properties\": {\"a\": {\"type\": \"integer\"}}}}], \"thinking\": {\"type\": \"disabled\"}}"),
         RESPONSES("/v1/responses", "{\"model\": \"glm-nano\", \"instructions\": \"Be brief.\", \"input\": [{\"role\": \"user\", "
                 + "\"content\": [{\"type\": \"input_text\", \"text\": \"Hello\"}]}], \"max_output_tokens\": 8, \"stream\": false, "
-                + "\"reasoning\": {\"effort\": \"low\"}, \"text\": {\"format\": {\"type\": \"text\"}}}");
+                + "\"reasoning\": {\"effort\": \"low\"}, \"text\": {\"format\": {\"type\": \"text\"}}}"),
+        TOKENIZE("/tokenize", "{\"content\": \"Hello, world\"}"),
+        DETOKENIZE("/detokenize", "{\"tokens\": [1482, 1484, 10, 490]}");
 
         final String path;
         final String body;
