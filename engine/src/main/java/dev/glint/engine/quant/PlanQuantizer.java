@@ -58,7 +58,7 @@ final class PlanQuantizer {
      * consecutive blocks of rows (of whole 32-row tiles for q4) concatenate into the parts of the whole matrix.
      */
     static Quantized quantize(SourceTensor source, int from, int to, QuantFormat format, Arena arena) {
-        FloatRows rows = source.rows().slice(from, to);
+        FloatRows rows = source.floatRows().slice(from, to);
         try {
             return format.quantize(rows, arena);
         } catch (IllegalArgumentException e) {
@@ -76,7 +76,7 @@ final class PlanQuantizer {
             }
 
             @Override
-            public FloatRows rows() {
+            public FloatRows floatRows() {
                 int rows = Math.toIntExact(t.dim(0)), cols = Math.toIntExact(t.dim(1));
                 return FloatRows.of(switch (t.dtype()) {
                     case BF16 -> new Bf16Matrix(t.data(), rows, cols);

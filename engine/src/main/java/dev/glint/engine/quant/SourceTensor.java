@@ -11,7 +11,7 @@ public interface SourceTensor {
     TensorSpec stored();
 
     /** The rows of the matrix this tensor stores, read only when it is quantized. */
-    FloatRows rows();
+    FloatRows floatRows();
 
     /** The tensor, for messages: its name, and where it comes from. */
     String describe();
