@@ -44,8 +44,8 @@ public final class GlintCheckpoint {
 
     /**
      * Quantizes the float checkpoint {@code in} into the new folder {@code out}, as
-     * {@link #write(FloatCheckpoint, Path, QuantizationPlan, long, int, QuantizationProgress)} does; the tokenizer, chat
-     * template, generation config and every other file of the folder are copied along.
+     * {@link #write(FloatCheckpoint, Path, QuantizationPlan, long, int, QuantizationProgress)} does; the tokenizer,
+     * chat template, generation config and every other file of the folder are copied along.
      */
     public static Written write(Path in, Path out, QuantizationPlan plan, long shardBytes, int threads,
                                 QuantizationProgress progress) throws IOException {
@@ -57,17 +57,19 @@ public final class GlintCheckpoint {
             ObjectNode config = (ObjectNode) new ObjectMapper().readTree(in.resolve(CONFIG).toFile());
             List<SourceTensor> tensors = checkpoint.names().stream()
                     .map(name -> PlanQuantizer.source(checkpoint.tensor(name))).toList();
-            return write(new FloatCheckpoint(config, tensors, Map.of("format", "pt"), folder -> copyOtherFiles(in, folder)),
-                    out, plan, shardBytes, threads, progress);
+            FloatCheckpoint source = new FloatCheckpoint(config, tensors, Map.of("format", "pt"),
+                    folder -> copyOtherFiles(in, folder));
+            return write(source, out, plan, shardBytes, threads, progress);
         }
     }
 
     /**
      * Writes {@code source} into the new folder {@code out} on {@code threads} threads, the matrices {@code plan}
-     * selects quantized, in shards of at most {@code shardBytes} bytes of tensors ({@link SafetensorsWriter#writeShards}).
-     * Each matrix is quantized as it is written and freed right after, so memory holds one quantized matrix at a time.
-     * Everything is written into a hidden sibling folder, the {@code sha256sums} manifest last, and renamed to
-     * {@code out} at the end: a run killed before leaves nothing at {@code out}.
+     * selects quantized, in shards of at most {@code shardBytes} bytes of tensors
+     * ({@link SafetensorsWriter#writeShards}). Each matrix is quantized as it is written and freed right after, so
+     * memory holds one quantized matrix at a time. Everything is written into a hidden sibling folder, the
+     * {@code sha256sums} manifest last, and renamed to {@code out} at the end: a run killed before leaves nothing at
+     * {@code out}.
      */
     public static Written write(FloatCheckpoint source, Path out, QuantizationPlan plan, long shardBytes, int threads,
                                 QuantizationProgress progress) throws IOException {
@@ -120,7 +122,8 @@ public final class GlintCheckpoint {
         if (Files.exists(out)) {
             try (Stream<Path> entries = Files.list(out)) {
                 if (entries.findAny().isPresent()) {
-                    throw new IllegalArgumentException(out + " is not empty; a checkpoint is written into a new folder");
+                    throw new IllegalArgumentException(out + " is not empty; a checkpoint is written into a new "
+                            + "folder");
                 }
             }
         }

@@ -48,7 +48,7 @@ final class PlanQuantizer {
                 .toList();
     }
 
-    /** The format {@code plan} quantizes the tensor {@code name} to: none for a vector, or a width its format can't group. */
+    /** The format {@code plan} quantizes {@code name} to: none for a vector, nor for a width its format can't group. */
     static Optional<QuantFormat> formatFor(QuantizationPlan plan, String name, long[] shape) {
         return plan.formatFor(name).filter(format -> shape.length == 2 && format.fits(Math.toIntExact(shape[1])));
     }

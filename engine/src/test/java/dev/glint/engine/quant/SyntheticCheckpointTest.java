@@ -69,8 +69,8 @@ class SyntheticCheckpointTest {
 
         assertTrue(written.files().size() > 3, "shards of 16 KiB: " + written.files());
         assertEquals(Checkpoint.INDEX_FILE, written.files().getLast());
-        assertEquals(Files.readString(quantized.resolve("config.json")), Files.readString(synthesized.resolve("config.json")),
-                "config.json, quantization_config included");
+        assertEquals(Files.readString(quantized.resolve("config.json")),
+                Files.readString(synthesized.resolve("config.json")), "config.json, quantization_config included");
         try (Checkpoint expected = Checkpoint.open(quantized); Checkpoint actual = Checkpoint.open(synthesized)) {
             assertEquals(expected.names(), actual.names(), "tensors synthesized");
             assertEquals(actual.names(), weightMap(synthesized).keySet(), "tensors the index maps");
@@ -79,12 +79,12 @@ class SyntheticCheckpointTest {
                 assertEquals(x.dtype(), y.dtype(), name);
                 assertArrayEquals(x.shape(), y.shape(), name);
                 long differsAt = x.data().mismatch(y.data());
-                assertEquals(-1, differsAt, format.id() + " " + name + " differs from the quantized BF16 synth from byte "
-                        + differsAt + " of " + x.byteSize());
+                assertEquals(-1, differsAt, format.id() + " " + name + " differs from the quantized BF16 synth from "
+                        + "byte " + differsAt + " of " + x.byteSize());
             }
         }
-        assertEquals(List.of(), Manifest.read(synthesized.resolve(Manifest.FILE_NAME)).verify(synthesized, bytes -> { }),
-                "files whose sha256 is not the manifest's");
+        Manifest manifest = Manifest.read(synthesized.resolve(Manifest.FILE_NAME));
+        assertEquals(List.of(), manifest.verify(synthesized, bytes -> { }), "files whose sha256 is not the manifest's");
 
         long largest = 0;
         try (Checkpoint source = Checkpoint.open(bf16)) {

@@ -40,9 +40,10 @@ final class SynthCommand implements Callable<Integer> {
         GlintCheckpoint.Written written = SyntheticCheckpoint.write(config, out, seed, plan, writing.shardBytes(),
                 writing.threads(), QuantizationProgressBar.quantizing(plan));
         long shards = written.files().stream().filter(name -> name.endsWith(".safetensors")).count();
+        String held = plan.isEmpty() ? ""
+                : "; at most " + MemoryPlan.size(written.peakHeldBytes()) + " of quantized weights held at once";
         System.err.printf("glint synth: wrote %s (%s): %.3f GB of tensors in %d safetensors file(s)%s%n", out,
-                plan.isEmpty() ? BF16 : plan.describe(), written.tensorBytes() / 1e9, shards, plan.isEmpty() ? ""
-                        : "; at most " + MemoryPlan.size(written.peakHeldBytes()) + " of quantized weights held at once");
+                plan.isEmpty() ? BF16 : plan.describe(), written.tensorBytes() / 1e9, shards, held);
         return 0;
     }
 }
