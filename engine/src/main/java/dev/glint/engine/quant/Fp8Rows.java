@@ -24,7 +24,7 @@ final class Fp8Rows {
     private Fp8Rows() {
     }
 
-    static Quantized quantize(Matrix source, Arena arena) {
+    static Quantized quantize(FloatRows source, Arena arena) {
         int rows = source.rows(), cols = source.cols();
         MemorySegment codes = arena.allocate((long) rows * cols, 64);
         MemorySegment scales = arena.allocate(4L * rows, 64);

@@ -32,7 +32,7 @@ final class Q4Rows {
         return cols % 32 == 0 ? 32 : cols % 16 == 0 ? 16 : 0;
     }
 
-    static Quantized quantize(Matrix source, Arena arena) {
+    static Quantized quantize(FloatRows source, Arena arena) {
         int rows = source.rows(), cols = source.cols();
         int groupSize = groupSize(cols);
         float[] row = new float[cols];

@@ -24,7 +24,7 @@ final class Q8Rows {
         return cols % Int8Matrix.BLOCK == 0;
     }
 
-    static Quantized quantize(Matrix source, Arena arena) {
+    static Quantized quantize(FloatRows source, Arena arena) {
         int rows = source.rows(), cols = source.cols();
         Int8Matrix matrix = Int8Matrix.quantize(arena, rows, cols, source::loadRow);
         return new Quantized(matrix, layout(rows, cols), matrix.weights(), matrix.scales());

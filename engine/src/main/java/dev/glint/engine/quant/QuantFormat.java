@@ -51,8 +51,8 @@ public enum QuantFormat {
         return this == Q4;
     }
 
-    /** Quantizes {@code source} (read through {@link Matrix#loadRow}) into memory of {@code arena}. */
-    Quantized quantize(Matrix source, Arena arena) {
+    /** Quantizes {@code source} into memory of {@code arena}. */
+    Quantized quantize(FloatRows source, Arena arena) {
         return switch (this) {
             case FP8 -> Fp8Rows.quantize(source, arena);
             case Q8 -> Q8Rows.quantize(source, arena);

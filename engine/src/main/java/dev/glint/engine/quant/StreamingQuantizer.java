@@ -1,7 +1,6 @@
 package dev.glint.engine.quant;
 
 import dev.glint.engine.checkpoint.CheckpointException;
-import dev.glint.engine.checkpoint.Tensor;
 import dev.glint.engine.checkpoint.TensorSpec;
 import dev.glint.kernels.Int4TileMatrix;
 import dev.glint.kernels.WorkerPool;
@@ -45,9 +44,11 @@ final class StreamingQuantizer implements AutoCloseable {
      * The tensors {@code X.suffix} that store {@code source} ({@code X.weight}) in {@code format}; they must be written
      * one after the other, in this order.
      */
-    List<TensorSpec> tensors(Tensor source, QuantFormat format) {
-        String module = source.name().substring(0, source.name().length() - ".weight".length());
-        List<Quantized.Layout> layouts = format.layout(Math.toIntExact(source.dim(0)), Math.toIntExact(source.dim(1)));
+    List<TensorSpec> tensors(SourceTensor source, QuantFormat format) {
+        TensorSpec stored = source.stored();
+        String module = stored.name().substring(0, stored.name().length() - ".weight".length());
+        long[] shape = stored.shape();
+        List<Quantized.Layout> layouts = format.layout(Math.toIntExact(shape[0]), Math.toIntExact(shape[1]));
         InFlight matrix = new InFlight(source, format, layouts.size());
         List<TensorSpec> tensors = new ArrayList<>();
         for (int i = 0; i < layouts.size(); i++) {
@@ -72,14 +73,14 @@ final class StreamingQuantizer implements AutoCloseable {
 
     /** One matrix, quantized while the first of its tensors is written and held until the last is. */
     private final class InFlight {
-        private final Tensor source;
+        private final SourceTensor source;
         private final QuantFormat format;
         private final int parts;
         private TrackingArena arena;
         private List<Quantized> blocks;
         private int written;
 
-        InFlight(Tensor source, QuantFormat format, int parts) {
+        InFlight(SourceTensor source, QuantFormat format, int parts) {
             this.source = source;
             this.format = format;
             this.parts = parts;
@@ -97,7 +98,7 @@ final class StreamingQuantizer implements AutoCloseable {
                     at += data.byteSize();
                 }
                 if (at != target.byteSize()) {
-                    throw new IllegalStateException(source.name() + " part " + part + " is laid out as "
+                    throw new IllegalStateException(source.describe() + " part " + part + " is laid out as "
                             + target.byteSize() + " bytes, but quantizing it made " + at);
                 }
             } catch (RuntimeException e) {
@@ -110,7 +111,8 @@ final class StreamingQuantizer implements AutoCloseable {
         }
 
         private void quantize() {
-            int rows = Math.toIntExact(source.dim(0));
+            TensorSpec stored = source.stored();
+            int rows = Math.toIntExact(stored.shape()[0]);
             Map<Integer, Quantized> byFirstRow = new ConcurrentSkipListMap<>();
             arena = new TrackingArena(Arena.ofShared(), held);
             holding.add(this);
@@ -125,7 +127,7 @@ final class StreamingQuantizer implements AutoCloseable {
                 throw e.getCause() instanceof CheckpointException refused ? refused : e;
             }
             blocks = List.copyOf(byFirstRow.values());
-            doneBytes += source.byteSize();
+            doneBytes += stored.byteSize();
             progress.update(doneBytes, totalBytes);
         }
 

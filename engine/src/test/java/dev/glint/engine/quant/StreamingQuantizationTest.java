@@ -67,9 +67,9 @@ class StreamingQuantizationTest {
             for (TensorSpec source : sources) {
                 Tensor t = checkpoint.tensor(source.name());
                 int rows = (int) t.dim(0), cols = (int) t.dim(1);
-                Quantized whole = format.quantize(new F32Matrix(t.data(), rows, cols), arena);
+                Quantized whole = format.quantize(FloatRows.of(new F32Matrix(t.data(), rows, cols)), arena);
                 List<Quantized.Layout> layout = format.layout(rows, cols);
-                List<TensorSpec> streamed = quantizer.tensors(t, format);
+                List<TensorSpec> streamed = quantizer.tensors(PlanQuantizer.source(t), format);
                 assertEquals(whole.parts().size(), layout.size(), source.name());
                 assertEquals(layout.size(), streamed.size(), source.name());
                 for (int i = 0; i < layout.size(); i++) {

@@ -27,29 +27,18 @@ final class QuantizeCommand implements Callable<Integer> {
     @Option(names = "--quantize-tensors", paramLabel = "KINDS", description = QuantizeOptions.TENSORS_HELP)
     String tensors;
 
-    @Option(names = "--shard-size", paramLabel = "SIZE", description = "Largest shard, in bytes of tensors, with k, m "
-            + "or g (default: 5g, as Hugging Face); a checkpoint that fits in one is written as model.safetensors.")
-    String shardSize;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Threads quantizing (default: all cores).")
-    int threads = Runtime.getRuntime().availableProcessors();
+    @Mixin
+    CheckpointWriteOptions writing;
 
     @Override
     public Integer call() throws IOException {
-        if (threads < 1) {
-            throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
-        }
         QuantizationPlan plan = QuantizationPlan.parse(QuantFormat.parse(format, "--format"), tensors);
-        long shardBytes = shardSize == null ? GlintCheckpoint.DEFAULT_SHARD_BYTES : MemoryPlan.parseSize(shardSize);
-        if (shardBytes < 1) {
-            throw new IllegalArgumentException("--shard-size must be at least one byte, got " + shardSize);
-        }
         long inBytes;
         try (Checkpoint in = Checkpoint.open(model.directory)) {
             inBytes = in.bytesMapped();
         }
-        GlintCheckpoint.Written written = GlintCheckpoint.write(model.directory, out, plan, shardBytes, threads,
-                QuantizationProgressBar.quantizing(plan));
+        GlintCheckpoint.Written written = GlintCheckpoint.write(model.directory, out, plan, writing.shardBytes(),
+                writing.threads(), QuantizationProgressBar.quantizing(plan));
         long shards = written.files().stream().filter(name -> name.endsWith(".safetensors")).count();
         System.err.printf("glint quantize: wrote %s (%s): %.3f GB of tensors from %.3f GB in %d safetensors file(s);"
                         + " at most %s of quantized weights held at once%n", out, plan.describe(),

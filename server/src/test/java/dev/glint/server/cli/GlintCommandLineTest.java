@@ -130,18 +130,25 @@ class GlintCommandLineTest {
 
     @Test
     void synthWritesALoadableDeterministicCheckpoint(@TempDir Path dir) throws IOException {
-        for (String name : new String[]{"a", "b"}) {
-            Result result = run("synth", "--config", FIXTURE.resolve("config.json").toString(), "--out", dir.resolve(name).toString(), "--seed", "3");
+        String[][] formats = {{"a"}, {"b", "--dtype", "bf16"}, {"q4", "--format", "q4", "--shard-size", "16k"}};
+        for (String[] format : formats) {
+            List<String> args = new ArrayList<>(List.of("synth", "--config", FIXTURE.resolve("config.json").toString(),
+                    "--out", dir.resolve(format[0]).toString(), "--seed", "3"));
+            args.addAll(List.of(format).subList(1, format.length));
+            Result result = run(args.toArray(String[]::new));
             assertEquals(0, result.exitCode(), result.err());
         }
         assertArrayEquals(Files.readAllBytes(dir.resolve("a/model.safetensors")), Files.readAllBytes(dir.resolve("b/model.safetensors")),
                 "same config and seed, same bytes");
-        Path logits = dir.resolve("synth.f32");
-        Result result = run("logits", "--model", dir.resolve("a").toString(), "--tokens", FIXTURE.resolve("tokens.json").toString(),
-                "--out", logits.toString());
-        assertEquals(0, result.exitCode(), result.err());
-        for (float logit : floats(logits)) {
-            assertTrue(Float.isFinite(logit) && Math.abs(logit) < 100, "synthetic logits stay sane, got " + logit);
+        assertTrue(Files.isRegularFile(dir.resolve("q4/model.safetensors.index.json")), "16k shards and their index");
+        for (String model : new String[]{"a", "q4"}) {
+            Path logits = dir.resolve(model + ".f32");
+            Result result = run("logits", "--model", dir.resolve(model).toString(), "--tokens",
+                    FIXTURE.resolve("tokens.json").toString(), "--out", logits.toString());
+            assertEquals(0, result.exitCode(), result.err());
+            for (float logit : floats(logits)) {
+                assertTrue(Float.isFinite(logit) && Math.abs(logit) < 100, model + ": synthetic logits stay sane, got " + logit);
+            }
         }
     }
 
