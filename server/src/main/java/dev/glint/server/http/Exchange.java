@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
@@ -119,13 +120,8 @@ final class Exchange {
         this.status = status.code();
         FullHttpResponse response = fullResponse(status, contentType, body, id);
         ended = true;
-        if (keepAlive) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            ctx.writeAndFlush(response).addListener(written -> finish("complete"));
-        } else {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(written -> finish("complete")).addListener(ChannelFutureListener.CLOSE);
-        }
+        response.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(response, lastWrite(!keepAlive));
     }
 
     /** A whole response, with the headers every answer of this server carries. */
@@ -195,10 +191,21 @@ final class Exchange {
     /** Ends a stream; a stream that ended in an error also closes the connection. */
     void endEvents(boolean failed) {
         ended = true;
-        var last = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(written -> finish("complete"));
-        if (!keepAlive || failed) {
-            last.addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, lastWrite(!keepAlive || failed));
+    }
+
+    /**
+     * The promise of an answer's last write, its listeners in place before the write is queued: written from a worker
+     * or the engine thread, the write may complete and the client close the connection before a listener added
+     * afterwards runs, and the request would be logged as the client's loss.
+     */
+    private ChannelPromise lastWrite(boolean close) {
+        ChannelPromise promise = ctx.newPromise();
+        promise.addListener(written -> finish("complete"));
+        if (close) {
+            promise.addListener(ChannelFutureListener.CLOSE);
         }
+        return promise;
     }
 
     boolean isOpen() {

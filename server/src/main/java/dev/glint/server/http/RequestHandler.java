@@ -15,6 +15,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
@@ -377,10 +378,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         return list;
     }
 
-    /** A connection's failure: a reset by its client is routine (a line of warning), anything else is logged in full. */
+    /**
+     * A connection's failure: a reset by its client, or a connection closed in the middle of its request, is routine
+     * (a line of warning); anything else is logged in full.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof IOException) {
+        if (cause instanceof IOException || cause instanceof PrematureChannelClosureException) {
             log.warn(null, "connection from " + ctx.channel().remoteAddress() + " failed: " + cause.getMessage());
         } else {
             log.error(null, "connection from " + ctx.channel().remoteAddress() + " failed", cause);

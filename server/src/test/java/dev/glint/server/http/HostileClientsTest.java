@@ -59,6 +59,9 @@ class HostileClientsTest {
     static void stop() {
         server.close();
         served.close();
+        // Everything here is a client's fault: warnings, never the server's errors.
+        List<String> errors = log().lines().filter(line -> line.contains("level=error")).toList();
+        assertEquals(List.of(), errors, "a client's fault logged as the server's");
     }
 
     private static synchronized String log() {
