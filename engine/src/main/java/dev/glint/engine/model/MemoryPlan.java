@@ -58,12 +58,18 @@ public record MemoryPlan(long weightBytes, KvType kvType, long kvBytesPerToken, 
         return weightBytes + poolBytes();
     }
 
-    /** Throws, with the numbers and what to change, when weights and pool need more than the limit. */
+    /**
+     * Throws, with the numbers and what to change, when weights and pool need more than the limit. The weights are
+     * mapped, not allocated: a limit raised past physical memory serves anyway, the part of the weights that does not
+     * stay in the page cache read from disk again whenever a token's experts need it.
+     */
     public void check() {
         if (totalBytes() > limitBytes) {
             throw new IllegalStateException(String.format(Locale.ROOT,
                     "weights (%s) and a KV pool of %d tokens (%s, %s) need %s, more than the memory limit of %s; "
-                            + "lower --ctx or --kv-pool-tokens, choose a smaller --kv-type, or raise --memory-limit",
+                            + "lower --ctx or --kv-pool-tokens, choose a smaller --kv-type, or raise --memory-limit "
+                            + "(past physical memory the weights that do not fit are read from disk for every token "
+                            + "that needs them: several times slower)",
                     size(weightBytes), poolTokens, kvType.name().toLowerCase(Locale.ROOT), size(poolBytes()),
                     size(totalBytes()), size(limitBytes)));
         }
