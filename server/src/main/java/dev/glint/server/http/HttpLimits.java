@@ -39,9 +39,4 @@ public record HttpLimits(int maxHeaderBytes, int maxBodyBytes, int maxConnection
             }
         }
     }
-
-    public HttpLimits withStream(int buffer, Duration stall) {
-        return new HttpLimits(maxHeaderBytes, maxBodyBytes, maxConnections, requestReadTimeout, idleTimeout, workers,
-                workQueue, buffer, stall, heartbeat);
-    }
 }

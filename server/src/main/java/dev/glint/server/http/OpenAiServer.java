@@ -131,6 +131,8 @@ public final class OpenAiServer implements AutoCloseable {
             ctx.channel().closeFuture().addListener(closed -> open.decrementAndGet());
             if (open.incrementAndGet() > max) {
                 log.warn(null, "refused a connection from " + ctx.channel().remoteAddress() + ": " + max + " are open");
+                // Nothing of it is read: its requests never reach the handlers after this one.
+                ctx.channel().config().setAutoRead(false);
                 refuse(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "the server has " + max
                         + " open connections, its limit (--max-connections); retry later");
                 return;

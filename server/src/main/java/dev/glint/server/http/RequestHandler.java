@@ -112,10 +112,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (deadline != null) {
             deadline.met();
         }
-        Connection connection = ctx.channel().attr(CONNECTION).setIfAbsent(new Connection());
-        if (connection == null) {
-            connection = ctx.channel().attr(CONNECTION).get();
-        }
+        Connection connection = ctx.channel().attr(CONNECTION).get();
         if (connection.current == null) {
             dispatch(ctx, connection, request.retain());
         } else if (connection.pipelined.size() < MAX_PIPELINED) {
@@ -167,6 +164,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> 
         if (queued != null) {
             dispatch(ctx, connection, queued);
         }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        ctx.channel().attr(CONNECTION).set(new Connection());
+        super.channelActive(ctx);
     }
 
     @Override

@@ -61,15 +61,16 @@ public record RequestLimits(int maxStops, int maxStopChars, int maxChoices, int 
                     + maxTools + " this server accepts (--max-tools)");
         }
         for (int i = 0; i < tools.size(); i++) {
-            checkSchema(tools.get(i).path("function").path("parameters"), "tools[" + i + "].parameters");
+            JsonNode parameters = tools.get(i).path("function").path("parameters");
+            if (!parameters.isMissingNode()) {
+                checkSchema(parameters.toString(), "tools[" + i + "].parameters");
+            }
         }
     }
 
-    void checkSchema(JsonNode schema, String field) {
-        if (schema == null || schema.isMissingNode()) {
-            return;
-        }
-        int chars = schema.toString().length();
+    /** A schema as the JSON text it is compiled and cached by. */
+    void checkSchema(String json, String field) {
+        int chars = json.length();
         if (chars > maxSchemaChars) {
             throw ApiException.badRequest(field, field + " is a schema of " + chars + " characters of JSON, more than the "
                     + maxSchemaChars + " this server compiles (--max-schema-chars)");

@@ -74,11 +74,6 @@ public final class ServedModel implements AutoCloseable {
             return new Options(name, threads, contextLength, parallel, prefillChunk, maxWaiting, kvType, poolTokens,
                     memoryLimit, activations, forced, limits);
         }
-
-        public Options withLimits(RequestLimits newLimits) {
-            return new Options(name, threads, contextLength, parallel, prefillChunk, maxWaiting, kvType, poolTokens,
-                    memoryLimit, activations, thinking, newLimits);
-        }
     }
 
     private ServedModel(Path directory, Options options, QuantizationPlan quantization, QuantizationProgress progress) {
@@ -227,8 +222,9 @@ public final class ServedModel implements AutoCloseable {
      * same schema, with the token masks it has computed; a schema the compiler refuses is a 400 naming the keyword.
      */
     GrammarAutomaton grammar(JsonNode schema, String param) {
-        limits.checkSchema(schema, param);
-        return automaton(schema == null ? "" : schema.toString(), param,
+        String json = schema == null ? "" : schema.toString();
+        limits.checkSchema(json, param);
+        return automaton(json, param,
                 () -> schema == null ? JsonSchemaGrammar.anyObject() : JsonSchemaGrammar.compile(schema));
     }
 
