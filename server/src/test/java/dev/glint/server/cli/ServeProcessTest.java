@@ -1,5 +1,6 @@
 package dev.glint.server.cli;
 
+import dev.glint.server.http.RawHttp;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -88,7 +89,7 @@ class ServeProcessTest {
     private static BufferedReader send(Socket socket, String body) throws IOException {
         socket.setSoTimeout(30_000);
         OutputStream out = socket.getOutputStream();
-        out.write(ServingProcess.request(body).getBytes(StandardCharsets.UTF_8));
+        out.write(RawHttp.post("/v1/chat/completions", body).getBytes(StandardCharsets.UTF_8));
         out.flush();
         return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
     }

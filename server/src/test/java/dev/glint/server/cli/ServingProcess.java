@@ -1,5 +1,7 @@
 package dev.glint.server.cli;
 
+import dev.glint.server.http.RawHttp;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -33,17 +35,11 @@ final class ServingProcess {
         throw new AssertionError("glint serve exited before serving: " + seen);
     }
 
-    /** A chat completions request on a connection of its own, closed after the answer. */
-    static String request(String body) {
-        return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
-                + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
-    }
-
-    /** Sends {@link #request} and reads the whole answer, headers included. */
+    /** Sends a chat completions request on a connection of its own and reads the whole answer, headers included. */
     static String post(int port, String body) throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(60_000);
-            socket.getOutputStream().write(request(body).getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().write(RawHttp.post("/v1/chat/completions", body).getBytes(StandardCharsets.UTF_8));
             socket.getOutputStream().flush();
             return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }

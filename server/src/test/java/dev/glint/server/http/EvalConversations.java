@@ -69,6 +69,23 @@ final class EvalConversations {
         return body;
     }
 
+    /**
+     * Tool calls as {@code name(arg=value,...)}, values as text, comparable with the eval reference's: the reference
+     * keeps GLM's strings ("49"), the server types arguments by the tool's schema (49). {@code openAiShape}: calls as
+     * the API returns them (function.name, arguments as JSON text), else as the reference lists them.
+     */
+    static String referenceToolCalls(JsonNode calls, boolean openAiShape) throws IOException {
+        StringBuilder out = new StringBuilder();
+        for (JsonNode call : calls) {
+            JsonNode function = openAiShape ? call.path("function") : call;
+            JsonNode arguments = openAiShape ? JSON.readTree(function.path("arguments").asText()) : function.path("arguments");
+            out.append(function.path("name").asText()).append('(');
+            arguments.properties().forEach(e -> out.append(e.getKey()).append('=').append(e.getValue().asText()).append(','));
+            out.append(')');
+        }
+        return out.toString();
+    }
+
     /** An answer whatever protocol shaped it: reasoning, text, and tool calls as name and parsed arguments. */
     record Answer(String reasoning, String text, String toolCalls) {
         static Answer ofChat(JsonNode message) throws IOException {

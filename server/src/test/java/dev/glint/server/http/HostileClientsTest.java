@@ -116,14 +116,14 @@ class HostileClientsTest {
         try (Socket reader = new Socket()) {
             reader.setReceiveBufferSize(4096);
             reader.connect(address);
-            reader.getOutputStream().write(request("/v1/completions", body).getBytes(StandardCharsets.UTF_8));
+            reader.getOutputStream().write(RawHttp.post("/v1/completions", body).getBytes(StandardCharsets.UTF_8));
             reader.getOutputStream().flush();
             long start = System.nanoTime();
             long paused = waitForStillTokens(Duration.ofSeconds(3));
             long generated = paused - tokensBefore;
             assertTrue(generated > 0 && generated < 1900, "the unread stream generated " + generated + " of 1900 tokens before it paused");
 
-            CompletableFuture<String> behind = CompletableFuture.supplyAsync(() -> exchange(request("/v1/chat/completions",
+            CompletableFuture<String> behind = CompletableFuture.supplyAsync(() -> exchange(RawHttp.post("/v1/chat/completions",
                     "{\"messages\": [{\"role\": \"user\", \"content\": \"Name the capital of India.\"}], \"stream\": true, "
                             + "\"max_tokens\": 30, \"temperature\": 0}")));
             String waited = behind.get();
@@ -236,7 +236,7 @@ class HostileClientsTest {
     /** Milliseconds a small chat request takes, start to end, on a connection of its own. */
     private static long timeToServe() {
         long start = System.nanoTime();
-        String answer = exchange(request("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": "
+        String answer = exchange(RawHttp.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": "
                 + "\"Name the capital of India.\"}], \"max_tokens\": 8, \"temperature\": 0}"));
         assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
         return (System.nanoTime() - start) / 1_000_000;
@@ -262,11 +262,6 @@ class HostileClientsTest {
         Matcher value = Pattern.compile("(?m)^" + name + " (\\d+)$").matcher(text);
         assertTrue(value.find(), name + " not in " + text);
         return Long.parseLong(value.group(1));
-    }
-
-    private static String request(String path, String body) {
-        return "POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body;
     }
 
     private static Socket connect() throws IOException {

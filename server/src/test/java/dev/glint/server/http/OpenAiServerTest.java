@@ -102,38 +102,18 @@ class OpenAiServerTest {
                 continue;
             }
             asked++;
-            var body = JSON.createObjectNode().put("model", "glm-nano").put("temperature", 0).put("max_tokens", 200);
-            body.set("messages", item.get("messages"));
-            if (item.hasNonNull("tools")) {
-                body.set("tools", item.get("tools"));
-            }
-            if (item.hasNonNull("enable_thinking")) {
-                body.putObject("chat_template_kwargs").put("enable_thinking", item.get("enable_thinking").asBoolean());
-            }
+            var body = EvalConversations.chatRequest(item);
             JsonNode message = JSON.readTree(post("/v1/chat/completions", body.toString(), KEY).body()).at("/choices/0/message");
             JsonNode expected = item.get("parsed");
-            String calls = summary(message.path("tool_calls"), true);
+            String calls = EvalConversations.referenceToolCalls(message.path("tool_calls"), true);
             if (!message.path("content").asText("").equals(expected.path("content").asText(""))
                     || !message.path("reasoning_content").asText("").equals(expected.path("reasoning_content").asText(""))
-                    || !calls.equals(summary(expected.path("tool_calls"), false))) {
+                    || !calls.equals(EvalConversations.referenceToolCalls(expected.path("tool_calls"), false))) {
                 wrong.add("item " + item.get("id") + ": " + message);
             }
         }
         System.out.printf("HTTP chat: %d/%d correctly answered eval items answered the same%n", asked - wrong.size(), asked);
         assertTrue(wrong.isEmpty(), wrong.size() + " of " + asked + " differ; first: " + wrong.stream().limit(2).toList());
-    }
-
-    /** Tool calls as name(arg=value, ...), values as text: the reference keeps integers as strings, Glint types them. */
-    private static String summary(JsonNode calls, boolean openAiShape) throws IOException {
-        StringBuilder out = new StringBuilder();
-        for (JsonNode call : calls) {
-            JsonNode function = openAiShape ? call.path("function") : call;
-            JsonNode arguments = openAiShape ? JSON.readTree(function.path("arguments").asText()) : function.path("arguments");
-            out.append(function.path("name").asText()).append('(');
-            arguments.properties().forEach(e -> out.append(e.getKey()).append('=').append(e.getValue().asText()).append(','));
-            out.append(')');
-        }
-        return out.toString();
     }
 
     @Test

@@ -219,7 +219,7 @@ class SoakTest {
                 body.put("stream", true);
                 try (Socket socket = new Socket("127.0.0.1", URI.create(base).getPort())) {
                     socket.setSoTimeout((int) ANSWERED_WITHIN.toMillis());
-                    socket.getOutputStream().write(raw(body).getBytes(StandardCharsets.UTF_8));
+                    socket.getOutputStream().write(RawHttp.post("/v1/chat/completions", body.toString()).getBytes(StandardCharsets.UTF_8));
                     BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
                     int events = ThreadLocalRandom.current().nextInt(1, 6);
                     // Gone after a few events — or at the end, for an answer shorter than that.
@@ -233,7 +233,7 @@ class SoakTest {
             }
             case GONE_BEFORE_ANSWER -> {
                 try (Socket socket = new Socket("127.0.0.1", URI.create(base).getPort())) {
-                    socket.getOutputStream().write(raw(body).getBytes(StandardCharsets.UTF_8));
+                    socket.getOutputStream().write(RawHttp.post("/v1/chat/completions", body.toString()).getBytes(StandardCharsets.UTF_8));
                     socket.getOutputStream().flush();
                 }
                 return null;
@@ -244,29 +244,14 @@ class SoakTest {
 
     /** The answer as one line: content, reasoning, and each tool call's name and arguments. */
     private static String summary(JsonNode message, boolean openAiShape) throws IOException {
-        StringBuilder out = new StringBuilder("content=").append(message.path("content").asText(""))
-                .append(" reasoning=").append(message.path("reasoning_content").asText("")).append(" calls=");
-        for (JsonNode call : message.path("tool_calls")) {
-            JsonNode function = openAiShape ? call.path("function") : call;
-            JsonNode arguments = openAiShape ? JSON.readTree(function.path("arguments").asText()) : function.path("arguments");
-            // The reference's arguments are GLM's strings; the server types them by the tool's schema (49, not "49").
-            out.append(function.path("name").asText()).append('(');
-            arguments.properties().forEach(e -> out.append(e.getKey()).append('=').append(e.getValue().asText()).append(','));
-            out.append(");");
-        }
-        return out.toString();
+        return "content=" + message.path("content").asText("") + " reasoning=" + message.path("reasoning_content").asText("")
+                + " calls=" + EvalConversations.referenceToolCalls(message.path("tool_calls"), openAiShape);
     }
 
     private static HttpRequest post(String base, JsonNode body) {
         return HttpRequest.newBuilder(URI.create(base + "/v1/chat/completions")).header("Content-Type", "application/json")
                 .timeout(ANSWERED_WITHIN)
                 .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
-    }
-
-    private static String raw(JsonNode body) {
-        byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
-        return "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: "
-                + bytes.length + "\r\n\r\n" + body;
     }
 
     private static long residentMib() throws IOException {
