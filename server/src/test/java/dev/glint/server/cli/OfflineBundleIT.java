@@ -1,13 +1,12 @@
 package dev.glint.server.cli;
 
+import dev.glint.engine.checkpoint.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -35,14 +34,9 @@ class OfflineBundleIT {
             bundle = folders.findFirst().orElseThrow();
         }
 
-        List<String> sums = Files.readAllLines(bundle.resolve("sha256sums"));
-        for (String line : sums) {
-            String expected = line.substring(0, 64);
-            Path file = bundle.resolve(line.substring(66));
-            String actual = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
-            assertEquals(expected, actual, "sha256 of " + file);
-        }
-        assertTrue(sums.size() > 100, "sha256sums lists " + sums.size() + " files");
+        Manifest sums = Manifest.read(bundle.resolve(Manifest.FILE_NAME));
+        assertEquals(List.of(), sums.verify(bundle, bytes -> { }), "files that differ from sha256sums");
+        assertTrue(sums.sha256().size() > 100, "sha256sums lists " + sums.sha256().size() + " files");
 
         Path path = Files.createDirectory(dir.resolve("path"));
         for (String tool : List.of("bash", "dirname", "readlink", "cat")) {
