@@ -33,7 +33,12 @@ public final class KvCache implements AutoCloseable {
 
     /** A sequence in a pool of its own, exactly as large as it may grow. */
     public KvCache(Glm4MoeConfig config, KvType type, int capacity) {
-        this(new KvPool(config, type, checkedCapacity(capacity)), capacity, true);
+        this(KvLayout.of(config, type), capacity);
+    }
+
+    /** A sequence in a pool of its own laid out as {@code layout}, exactly as large as it may grow. */
+    public KvCache(KvLayout layout, int capacity) {
+        this(new KvPool(layout, checkedCapacity(capacity)), capacity, true);
     }
 
     private KvCache(KvPool pool, int capacity, boolean ownsPool) {

@@ -9,8 +9,17 @@ import dev.glint.kernels.KvType;
  */
 public record KvLayout(KvType type, int layers, int kvHeads, int headDim) {
 
+    /** The main model's layers. */
     public static KvLayout of(Glm4MoeConfig config, KvType type) {
-        return new KvLayout(type, config.numHiddenLayers(), config.numKeyValueHeads(), config.headDim());
+        return of(config, type, config.numHiddenLayers());
+    }
+
+    /**
+     * {@code layers} layers of {@code config}'s attention shape: the main model's, or those and the multi-token-prediction
+     * layer after them when drafts come from it.
+     */
+    public static KvLayout of(Glm4MoeConfig config, KvType type, int layers) {
+        return new KvLayout(type, layers, config.numKeyValueHeads(), config.headDim());
     }
 
     public long headRowBytes() {

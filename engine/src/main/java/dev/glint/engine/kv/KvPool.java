@@ -49,12 +49,17 @@ public final class KvPool implements AutoCloseable {
 
     /** A pool of at least {@code tokens} positions (rounded up to whole blocks) of {@code config}'s layers. */
     public KvPool(Glm4MoeConfig config, KvType type, int tokens) {
+        this(KvLayout.of(config, type), tokens);
+    }
+
+    /** A pool of at least {@code tokens} positions (rounded up to whole blocks) laid out as {@code layout}. */
+    public KvPool(KvLayout layout, int tokens) {
         if (tokens < 1) {
             throw new IllegalArgumentException("a KV pool needs room for at least one token, got " + tokens);
         }
-        this.layout = KvLayout.of(config, type);
+        this.layout = layout;
         this.blocks = Math.ceilDiv(tokens, BLOCK_TOKENS);
-        int layers = config.numHiddenLayers();
+        int layers = layout.layers();
         keys = new MemorySegment[layers];
         values = new MemorySegment[layers];
         long layerBytes = (long) blocks * BLOCK_TOKENS * layout.tokenStride();

@@ -2,6 +2,7 @@ package dev.glint.engine.model;
 
 import dev.glint.engine.checkpoint.Checkpoint;
 import dev.glint.engine.kv.KvCache;
+import dev.glint.engine.kv.KvLayout;
 import dev.glint.engine.kv.PagedSelfAttention;
 import dev.glint.engine.model.Glm4MoeWeights.SelfAttention;
 import dev.glint.engine.model.Glm4MoeWeights.Layer;
@@ -22,6 +23,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
 
 /**
  * The forward pass of {@code Glm4MoeForCausalLM}, written to be read beside transformers' modeling_glm4_moe.py.
@@ -99,18 +102,45 @@ public final class Glm4Moe implements AutoCloseable {
         return weights.matrices().residentBytes();
     }
 
-    /** An F32 cache of at most {@code capacity} positions in a pool of its own. */
+    /** An F32 cache of at most {@code capacity} positions in a pool of its own, with the MTP layer's when there is one. */
     public KvCache newCache(int capacity) {
-        return new KvCache(config, KvType.F32, capacity);
+        return new KvCache(kvLayout(KvType.F32, hasMtp()), capacity);
     }
 
-    /** New tokens of one sequence for a {@link #forward(List)} step; its keys and values go to {@code cache}. */
-    public record Step(KvCache cache, int[] tokens, boolean allLogits) {
+    /** How a KV pool of {@code type} lays out this model's layers, and the MTP layer after them when {@code withMtp}. */
+    public KvLayout kvLayout(KvType type, boolean withMtp) {
+        if (withMtp && !hasMtp()) {
+            throw new IllegalStateException("the checkpoint has no multi-token-prediction layer");
+        }
+        return KvLayout.of(config, type, config.numHiddenLayers() + (withMtp ? 1 : 0));
+    }
+
+    /**
+     * New tokens of one sequence for a {@link #forward(List)} step; their keys and values go to {@code cache}. The last
+     * {@code drafts} of them are guesses being verified: their keys and values are stored, but the cache counts them
+     * only when the caller confirms them with {@link KvCache#advance}.
+     */
+    public record Step(KvCache cache, int[] tokens, boolean allLogits, int drafts) {
+        public Step(KvCache cache, int[] tokens, boolean allLogits) {
+            this(cache, tokens, allLogits, 0);
+        }
+
         public Step {
             if (tokens.length == 0) {
                 throw new IllegalArgumentException("a step needs at least one token");
             }
+            if (drafts < 0 || drafts >= tokens.length) {
+                throw new IllegalArgumentException(drafts + " drafts in a step of " + tokens.length + " tokens: a step"
+                        + " verifies drafts after at least one known token");
+            }
         }
+    }
+
+    /**
+     * What a step computed for one sequence: logits ({@code [n][vocab]}, or the last token's), and the final hidden
+     * state of every token after {@code model.norm} ({@code [n][hidden]}), the input of the LM head and of the MTP layer.
+     */
+    public record Output(float[] logits, float[] hidden) {
     }
 
     /**
@@ -118,33 +148,120 @@ public final class Glm4Moe implements AutoCloseable {
      * Returns the logits of every token ({@code [n][vocab]}) or, when {@code allLogits} is false, of the last one.
      */
     public float[] forward(int[] tokens, KvCache cache, boolean allLogits) {
-        return forward(List.of(new Step(cache, tokens, allLogits))).getFirst();
+        return forward(List.of(new Step(cache, tokens, allLogits))).getFirst().logits();
     }
 
     /**
      * One step of several sequences at once: all their new tokens go through every matrix together, so a prompt
-     * being prefilled and the sequences being decoded share each read of the weights. Returns each step's logits
-     * as {@link #forward(int[], KvCache, boolean)} does.
+     * being prefilled and the sequences being decoded share each read of the weights.
      */
-    public List<float[]> forward(List<Step> steps) {
+    public List<Output> forward(List<Step> steps) {
         for (Step step : steps) {
             step.cache().reserve(step.tokens().length);
         }
         Tokens batch = Tokens.of(steps);
-        int n = batch.count();
-        float[] h = embed(batch.ids());
+        float[] h = embed(weights.embedTokens(), batch.ids());
         Rope rope = rope(batch.positions());
         for (int l = 0; l < config.numHiddenLayers(); l++) {
-            Layer layer = weights.layers().get(l);
-            float[] a = rmsNorm(h, layer.inputLayernorm(), n, config.hiddenSize());
-            add(h, selfAttention(l, layer.selfAttention(), a, batch, rope));
-            float[] m = rmsNorm(h, layer.postAttentionLayernorm(), n, config.hiddenSize());
-            add(h, config.isMoeLayer(l) ? moe(layer.moe(), m, n) : mlp(layer.mlp(), m, n));
+            decoderLayer(l, weights.layers().get(l), h, batch, rope);
         }
         for (Step step : steps) {
-            step.cache().advance(step.tokens());
+            step.cache().advance(Arrays.copyOf(step.tokens(), step.tokens().length - step.drafts()));
         }
-        return logits(h, steps, batch);
+        float[] normed = rmsNorm(h, weights.norm(), batch.count(), config.hiddenSize());
+        List<Integer> rows = new ArrayList<>();
+        for (int s = 0; s < steps.size(); s++) {
+            int first = steps.get(s).allLogits() ? batch.firstOfStep()[s] : batch.firstOfStep()[s + 1] - 1;
+            for (int t = first; t < batch.firstOfStep()[s + 1]; t++) {
+                rows.add(t);
+            }
+        }
+        float[] logits = logits(weights.lmHead(), normed, rows);
+        int vocab = config.vocabSize();
+        int hidden = config.hiddenSize();
+        List<Output> outputs = new ArrayList<>();
+        int row = 0;
+        for (int s = 0; s < steps.size(); s++) {
+            int count = steps.get(s).allLogits() ? steps.get(s).tokens().length : 1;
+            outputs.add(new Output(Arrays.copyOfRange(logits, row * vocab, (row + count) * vocab),
+                    Arrays.copyOfRange(normed, batch.firstOfStep()[s] * hidden, batch.firstOfStep()[s + 1] * hidden)));
+            row += count;
+        }
+        return outputs;
+    }
+
+    /** {@code input_layernorm}, self-attention and residual, {@code post_attention_layernorm}, MLP or MoE and residual. */
+    private void decoderLayer(int l, Layer layer, float[] h, Tokens batch, Rope rope) {
+        int n = batch.count();
+        float[] a = rmsNorm(h, layer.inputLayernorm(), n, config.hiddenSize());
+        add(h, selfAttention(l, layer.selfAttention(), a, batch, rope));
+        float[] m = rmsNorm(h, layer.postAttentionLayernorm(), n, config.hiddenSize());
+        add(h, layer.moe() != null ? moe(layer.moe(), m, n) : mlp(layer.mlp(), m, n));
+    }
+
+    /** Whether the checkpoint has a multi-token-prediction layer, so that {@link #draft} can run. */
+    public boolean hasMtp() {
+        return weights.mtp() != null;
+    }
+
+    /**
+     * Slots of one sequence for the MTP layer: the main model's final hidden states (after {@code model.norm}, as
+     * {@link Output#hidden}) of the positions from {@code firstPosition} on, and for each the token that followed it.
+     * The layer's keys and values go to {@code cache}'s layer {@code num_hidden_layers}, at the same positions.
+     */
+    public record DraftStep(KvCache cache, int firstPosition, float[] hidden, int[] nextTokens) {
+        public DraftStep {
+            if (nextTokens.length == 0) {
+                throw new IllegalArgumentException("a draft step needs at least one slot");
+            }
+        }
+    }
+
+    /**
+     * GLM's multi-token prediction as vLLM's {@code glm4_moe_mtp} and SGLang's {@code glm4_moe_nextn} compute it: for
+     * the slot of position t, {@code x = eh_proj([enorm(embed(token t+1)); hnorm(h_t)])} (the embedding is zero at
+     * position 0), one decoder layer at position t over the layer's own keys and values,
+     * {@code shared_head.head(shared_head.norm(x))}. Returns, per step, the logits of its last slot: a guess at the
+     * token after that slot's next token.
+     */
+    public List<float[]> draft(List<DraftStep> steps) {
+        Glm4MoeWeights.Mtp mtp = weights.mtp();
+        if (mtp == null) {
+            throw new IllegalStateException("the checkpoint has no multi-token-prediction layer");
+        }
+        Tokens batch = Tokens.ofDrafts(steps);
+        int n = batch.count();
+        int hidden = config.hiddenSize();
+        float[] e = embed(mtp.embedTokens(), batch.ids());
+        float[] h = new float[n * hidden];
+        for (int s = 0; s < steps.size(); s++) {
+            System.arraycopy(steps.get(s).hidden(), 0, h, batch.firstOfStep()[s] * hidden, steps.get(s).nextTokens().length * hidden);
+        }
+        for (int t = 0; t < n; t++) {
+            if (batch.positions()[t] == 0) {
+                Arrays.fill(e, t * hidden, (t + 1) * hidden, 0f);
+            }
+        }
+        float[] en = rmsNorm(e, mtp.enorm(), n, hidden);
+        float[] hn = rmsNorm(h, mtp.hnorm(), n, hidden);
+        float[] eh = new float[n * 2 * hidden];
+        for (int t = 0; t < n; t++) {
+            System.arraycopy(en, t * hidden, eh, 2 * t * hidden, hidden);
+            System.arraycopy(hn, t * hidden, eh, (2 * t + 1) * hidden, hidden);
+        }
+        float[] x = project(mtp.ehProj(), eh, n);
+        decoderLayer(config.numHiddenLayers(), mtp.layer(), x, batch, rope(batch.positions()));
+        List<Integer> lastSlots = new ArrayList<>();
+        for (int s = 0; s < steps.size(); s++) {
+            lastSlots.add(batch.firstOfStep()[s + 1] - 1);
+        }
+        float[] logits = logits(mtp.sharedHead(), rmsNorm(x, mtp.sharedHeadNorm(), n, hidden), lastSlots);
+        int vocab = config.vocabSize();
+        List<float[]> perStep = new ArrayList<>();
+        for (int s = 0; s < steps.size(); s++) {
+            perStep.add(Arrays.copyOfRange(logits, s * vocab, (s + 1) * vocab));
+        }
+        return perStep;
     }
 
     /**
@@ -153,25 +270,37 @@ public final class Glm4Moe implements AutoCloseable {
      */
     private record Tokens(int[] ids, int[] positions, KvCache[] caches, long[][] blockOffsets, int[] firstOfStep) {
         static Tokens of(List<Step> steps) {
-            int n = steps.stream().mapToInt(s -> s.tokens().length).sum();
+            return of(steps.size(), s -> steps.get(s).cache(), s -> steps.get(s).tokens(), s -> steps.get(s).cache().length());
+        }
+
+        static Tokens ofDrafts(List<DraftStep> steps) {
+            return of(steps.size(), s -> steps.get(s).cache(), s -> steps.get(s).nextTokens(), s -> steps.get(s).firstPosition());
+        }
+
+        private static Tokens of(int count, IntFunction<KvCache> cacheOf, IntFunction<int[]> tokensOf, IntUnaryOperator firstPositionOf) {
+            int n = 0;
+            for (int s = 0; s < count; s++) {
+                n += tokensOf.apply(s).length;
+            }
             int[] ids = new int[n];
             int[] positions = new int[n];
             KvCache[] caches = new KvCache[n];
             long[][] blockOffsets = new long[n][];
-            int[] firstOfStep = new int[steps.size() + 1];
+            int[] firstOfStep = new int[count + 1];
             int t = 0;
-            for (int s = 0; s < steps.size(); s++) {
-                Step step = steps.get(s);
-                long[] offsets = step.cache().blockOffsets();
+            for (int s = 0; s < count; s++) {
+                KvCache cache = cacheOf.apply(s);
+                int[] tokens = tokensOf.apply(s);
+                long[] offsets = cache.blockOffsets();
                 firstOfStep[s] = t;
-                for (int i = 0; i < step.tokens().length; i++, t++) {
-                    ids[t] = step.tokens()[i];
-                    positions[t] = step.cache().length() + i;
-                    caches[t] = step.cache();
+                for (int i = 0; i < tokens.length; i++, t++) {
+                    ids[t] = tokens[i];
+                    positions[t] = firstPositionOf.applyAsInt(s) + i;
+                    caches[t] = cache;
                     blockOffsets[t] = offsets;
                 }
             }
-            firstOfStep[steps.size()] = n;
+            firstOfStep[count] = n;
             return new Tokens(ids, positions, caches, blockOffsets, firstOfStep);
         }
 
@@ -180,33 +309,17 @@ public final class Glm4Moe implements AutoCloseable {
         }
     }
 
-    /** The final norm and LM head, only for the tokens whose logits were asked for. */
-    private List<float[]> logits(float[] h, List<Step> steps, Tokens batch) {
+    /** {@code head} applied to the given rows of {@code normed}, row after row: {@code [rows][vocab]}. */
+    private float[] logits(Matrix head, float[] normed, List<Integer> rows) {
         int hidden = config.hiddenSize();
-        List<Integer> rows = new ArrayList<>();
-        for (int s = 0; s < steps.size(); s++) {
-            int first = steps.get(s).allLogits() ? batch.firstOfStep()[s] : batch.firstOfStep()[s + 1] - 1;
-            for (int t = first; t < batch.firstOfStep()[s + 1]; t++) {
-                rows.add(t);
-            }
-        }
         float[] selected = new float[rows.size() * hidden];
         for (int i = 0; i < rows.size(); i++) {
-            System.arraycopy(h, rows.get(i) * hidden, selected, i * hidden, hidden);
+            System.arraycopy(normed, rows.get(i) * hidden, selected, i * hidden, hidden);
         }
-        float[] all = project(weights.lmHead(), rmsNorm(selected, weights.norm(), rows.size(), hidden), rows.size());
-        int vocab = config.vocabSize();
-        List<float[]> perStep = new ArrayList<>();
-        int row = 0;
-        for (Step step : steps) {
-            int count = step.allLogits() ? step.tokens().length : 1;
-            perStep.add(Arrays.copyOfRange(all, row * vocab, (row + count) * vocab));
-            row += count;
-        }
-        return perStep;
+        return project(head, selected, rows.size());
     }
 
-    private float[] embed(int[] tokens) {
+    private float[] embed(Matrix embedTokens, int[] tokens) {
         int hidden = config.hiddenSize();
         float[] h = new float[tokens.length * hidden];
         float[] row = new float[hidden];
@@ -215,7 +328,7 @@ public final class Glm4Moe implements AutoCloseable {
                 throw new IllegalArgumentException("token id " + tokens[t] + " at index " + t
                         + " is outside the model's vocabulary of " + config.vocabSize());
             }
-            weights.embedTokens().loadRow(tokens[t], row);
+            embedTokens.loadRow(tokens[t], row);
             System.arraycopy(row, 0, h, t * hidden, hidden);
         }
         return h;

@@ -9,15 +9,17 @@ import dev.glint.kernels.Matrix;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * The tensors of a {@code Glm4MoeForCausalLM} checkpoint under their Hugging Face names, each checked for shape.
  * Matrices stay in the mapped file; the small 1-D tensors (norm weights, biases, the routing bias) are widened to
- * float arrays once. The MTP layer at index {@code num_hidden_layers} is not read: the main forward pass skips it.
+ * float arrays once. The multi-token-prediction layer at index {@code num_hidden_layers}, when the checkpoint has one, is
+ * {@link #mtp}; null otherwise.
  */
-public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] norm, Matrix lmHead, MatrixReader matrices)
-        implements AutoCloseable {
+public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] norm, Matrix lmHead, Mtp mtp,
+                             MatrixReader matrices) implements AutoCloseable {
 
     public record Layer(float[] inputLayernorm, SelfAttention selfAttention, float[] postAttentionLayernorm, Mlp mlp, Moe moe) {
     }
@@ -32,6 +34,16 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
 
     /** The router {@code gate} is always used in float32, whatever its stored type. */
     public record Moe(Matrix gate, float[] eScoreCorrectionBias, List<Mlp> experts, Mlp sharedExperts) {
+    }
+
+    /**
+     * GLM's multi-token-prediction (nextn) layer: {@code eh_proj} mixes the next token's normed embedding with the
+     * main model's normed last hidden state, one decoder layer follows, then its own norm and head. GLM checkpoints
+     * store the layer's {@code embed_tokens} and {@code shared_head.head} as copies of the main model's, and vLLM
+     * shares them; so does Glint, unless the stored copy differs.
+     */
+    public record Mtp(float[] enorm, float[] hnorm, Matrix ehProj, Layer layer, float[] sharedHeadNorm, Matrix embedTokens,
+                      Matrix sharedHead) {
     }
 
     public static Glm4MoeWeights load(Checkpoint checkpoint, Glm4MoeConfig config) {
@@ -52,18 +64,45 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
         int hidden = config.hiddenSize();
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l < config.numHiddenLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            layers.add(new Layer(
-                    read.vector(p + "input_layernorm.weight", hidden),
-                    selfAttention(read, config, p + "self_attn."),
-                    read.vector(p + "post_attention_layernorm.weight", hidden),
-                    config.isMoeLayer(l) ? null : mlp(read, p + "mlp.", hidden, config.intermediateSize()),
-                    config.isMoeLayer(l) ? moe(read, config, p + "mlp.") : null));
+            layers.add(layer(read, config, l));
         }
         Matrix embed = read.matrix("model.embed_tokens.weight", config.vocabSize(), hidden);
         Matrix head = config.tieWordEmbeddings() && !checkpoint.contains("lm_head.weight") ? embed
                 : read.matrix("lm_head.weight", config.vocabSize(), hidden);
-        return new Glm4MoeWeights(embed, List.copyOf(layers), read.vector("model.norm.weight", hidden), head, read.matrices());
+        Mtp mtp = hasMtp(checkpoint, config) ? mtp(read, config, embed, head) : null;
+        return new Glm4MoeWeights(embed, List.copyOf(layers), read.vector("model.norm.weight", hidden), head, mtp,
+                read.matrices());
+    }
+
+    /** Whether the checkpoint holds the MTP layer its config announces (quantized copies may have left it out). */
+    private static boolean hasMtp(Checkpoint checkpoint, Glm4MoeConfig config) {
+        return config.numNextnPredictLayers() > 0
+                && checkpoint.contains("model.layers." + config.numHiddenLayers() + ".eh_proj.weight");
+    }
+
+    private static Layer layer(Reader read, Glm4MoeConfig config, int l) {
+        int hidden = config.hiddenSize();
+        String p = "model.layers." + l + ".";
+        return new Layer(
+                read.vector(p + "input_layernorm.weight", hidden),
+                selfAttention(read, config, p + "self_attn."),
+                read.vector(p + "post_attention_layernorm.weight", hidden),
+                config.isMoeLayer(l) ? null : mlp(read, p + "mlp.", hidden, config.intermediateSize()),
+                config.isMoeLayer(l) ? moe(read, config, p + "mlp.") : null);
+    }
+
+    private static Mtp mtp(Reader read, Glm4MoeConfig config, Matrix embed, Matrix head) {
+        int hidden = config.hiddenSize();
+        int l = config.numHiddenLayers();
+        String p = "model.layers." + l + ".";
+        return new Mtp(
+                read.vector(p + "enorm.weight", hidden),
+                read.vector(p + "hnorm.weight", hidden),
+                read.matrix(p + "eh_proj.weight", hidden, 2 * hidden),
+                layer(read, config, l),
+                read.vector(p + "shared_head.norm.weight", hidden),
+                read.copyOrShared(p + "embed_tokens.weight", "model.embed_tokens.weight", embed, config.vocabSize(), hidden),
+                read.copyOrShared(p + "shared_head.head.weight", "lm_head.weight", head, config.vocabSize(), hidden));
     }
 
     /** Frees what loading repacked off-heap (Int4 weights, widened scales); the mapped file belongs to the checkpoint. */
@@ -110,6 +149,21 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
 
         Matrix matrix(String name, int rows, int cols) {
             return matrices.read(name, rows, cols);
+        }
+
+        /**
+         * {@code shared}, read as {@code mainName}, unless the checkpoint stores {@code name} as a plain tensor that
+         * differs from {@code mainName}'s bytes: then that copy, read on its own.
+         */
+        Matrix copyOrShared(String name, String mainName, Matrix shared, int rows, int cols) {
+            if (!checkpoint.contains(name) || !checkpoint.contains(mainName)) {
+                return shared;
+            }
+            Tensor copy = checkpoint.tensor(name);
+            Tensor main = checkpoint.tensor(mainName);
+            boolean same = copy.dtype() == main.dtype() && Arrays.equals(copy.shape(), main.shape())
+                    && copy.data().mismatch(main.data()) == -1;
+            return same ? shared : matrix(name, rows, cols);
         }
 
         float[] vector(String name, int length) {

@@ -340,7 +340,7 @@ public final class Scheduler implements AutoCloseable {
             steps.add(new Glm4Moe.Step(stepped.get(i).cache, inputs.get(i), false));
             prefilled += stepped.get(i).decoding() ? 0 : inputs.get(i).length;
         }
-        List<float[]> logits;
+        List<Glm4Moe.Output> logits;
         try {
             logits = model.forward(steps);
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -361,7 +361,7 @@ public final class Scheduler implements AutoCloseable {
             if (sequence.cache.length() < sequence.length) {
                 continue;
             }
-            float[] positionLogits = logits.get(i);
+            float[] positionLogits = logits.get(i).logits();
             int top = sequence.request.logprobs();
             float[] raw = top >= 0 ? positionLogits.clone() : null;
             int next = sequence.sampler.sample(positionLogits, vocab);

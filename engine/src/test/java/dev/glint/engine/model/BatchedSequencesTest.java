@@ -31,7 +31,7 @@ class BatchedSequencesTest {
             List<float[]> logits = model.forward(List.of(
                     new Glm4Moe.Step(decodingA, new int[]{tokens[30]}, false),
                     new Glm4Moe.Step(prefilling, Arrays.copyOf(tokens, 25), true),
-                    new Glm4Moe.Step(decodingB, new int[]{tokens[11]}, false)));
+                    new Glm4Moe.Step(decodingB, new int[]{tokens[11]}, false))).stream().map(Glm4Moe.Output::logits).toList();
             assertMatches("sequence decoding position 30", Arrays.copyOfRange(reference, 30 * vocab, 31 * vocab),
                     logits.get(0), vocab, 1e-4);
             assertMatches("sequence prefilling 25 positions", Arrays.copyOf(reference, 25 * vocab),
