@@ -4,6 +4,8 @@ import dev.glint.engine.kv.KvCache;
 import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.sampling.Sampler;
+import dev.glint.engine.speculative.NgramDrafter;
+import dev.glint.engine.speculative.Speculation;
 import dev.glint.kernels.KvType;
 
 import java.time.Duration;
@@ -29,12 +31,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * most recently admitted sequence is preempted as vLLM does: its blocks go back (its full ones stay cached) and it
  * returns to the front of the queue, to be recomputed later with what it generated as part of its prompt and its
  * sampler as it was, so its output does not change.
+ *
+ * <p>With {@link Speculation}, a decoding sequence feeds its last token and the tokens guessed after it; its sampler
+ * draws at each position in turn and the guesses hold while they equal what it drew. That is the rejection rule of
+ * speculative sampling for guesses that are certain (a greedy draft): each token is drawn from the main model's
+ * distribution, with the same draws, so speculation changes how many steps an answer takes, never the answer.
  */
 public final class Scheduler implements AutoCloseable {
 
     /** Counters for health and metrics endpoints; read from any thread. */
     public record Stats(int running, int waiting, long promptTokens, long generatedTokens, long steps, long kvBytes,
-                        long kvPoolBytes, long prefixQueriedTokens, long prefixHitTokens, long preemptions) {
+                        long kvPoolBytes, long prefixQueriedTokens, long prefixHitTokens, long preemptions,
+                        long draftTokens, long acceptedDraftTokens) {
     }
 
     /**
@@ -65,6 +73,7 @@ public final class Scheduler implements AutoCloseable {
     private final int contextLength;
     private final int prefillChunk;
     private final int maxWaiting;
+    private final Speculation speculation;
     /** Ids from 0 up to this are drawn; the rest pad the vocabulary. */
     private final int sampledTokens;
     private final LinkedBlockingQueue<Sequence> incoming = new LinkedBlockingQueue<>();
@@ -89,6 +98,8 @@ public final class Scheduler implements AutoCloseable {
     private final AtomicLong preemptions = new AtomicLong();
     private final AtomicLong prefixQueriedTokens = new AtomicLong();
     private final AtomicLong prefixHitTokens = new AtomicLong();
+    private final AtomicLong draftTokens = new AtomicLong();
+    private final AtomicLong acceptedDraftTokens = new AtomicLong();
 
     /** A scheduler with an F32 pool of {@code contextLength} tokens of its own. */
     public Scheduler(Glm4Moe model, int parallel, int contextLength, int prefillChunk, int maxWaiting) {
@@ -106,6 +117,23 @@ public final class Scheduler implements AutoCloseable {
      */
     public Scheduler(Glm4Moe model, KvPool pool, int parallel, int contextLength, int prefillChunk, int maxWaiting,
                      int definedTokens) {
+        this(model, pool, parallel, contextLength, prefillChunk, maxWaiting, definedTokens, Speculation.NONE);
+    }
+
+    /**
+     * As above, guessing tokens ahead as {@code speculation} says; MTP drafts need a checkpoint with the layer and a
+     * pool that holds its keys and values ({@link Glm4Moe#kvLayout}).
+     */
+    public Scheduler(Glm4Moe model, KvPool pool, int parallel, int contextLength, int prefillChunk, int maxWaiting,
+                     int definedTokens, Speculation speculation) {
+        if (speculation.method() == Speculation.Method.MTP
+                && (!model.hasMtp() || pool.layout().layers() <= model.config().numHiddenLayers())) {
+            pool.close();
+            throw new IllegalArgumentException(model.hasMtp()
+                    ? "MTP drafts need a KV pool with room for the MTP layer (Glm4Moe.kvLayout with the layer)"
+                    : "the checkpoint has no multi-token-prediction layer (num_nextn_predict_layers is "
+                    + model.config().numNextnPredictLayers() + "); use n-gram drafts or none");
+        }
         if (parallel < 1 || prefillChunk < 1 || maxWaiting < 0) {
             pool.close();
             throw new IllegalArgumentException("parallel and prefillChunk must be at least 1, maxWaiting at least 0");
@@ -126,6 +154,7 @@ public final class Scheduler implements AutoCloseable {
         this.contextLength = contextLength;
         this.prefillChunk = prefillChunk;
         this.maxWaiting = maxWaiting;
+        this.speculation = speculation;
         this.sampledTokens = Math.max(1, Math.min(definedTokens, model.config().vocabSize()));
         this.engine = Thread.ofPlatform().name("glint-engine").start(this::loop);
     }
@@ -136,7 +165,8 @@ public final class Scheduler implements AutoCloseable {
 
     public Stats stats() {
         return new Stats(runningCount, waitingCount, promptTokens.get(), generatedTokens.get(), steps.get(), kvBytes,
-                pool.bytes(), prefixQueriedTokens.get(), prefixHitTokens.get(), preemptions.get());
+                pool.bytes(), prefixQueriedTokens.get(), prefixHitTokens.get(), preemptions.get(), draftTokens.get(),
+                acceptedDraftTokens.get());
     }
 
     /**
@@ -277,7 +307,10 @@ public final class Scheduler implements AutoCloseable {
                 continue;
             }
             KvCache cache = new KvCache(pool, contextLength);
-            int reused = cache.reusePrefix(sequence.tokens(), 1);
+            // The MTP layer's row of a block's last position pairs it with the token after it, which another sequence
+            // sharing the block may not have: with MTP drafts the last whole block is recomputed (vLLM does the same).
+            int recompute = speculation.method() == Speculation.Method.MTP ? 1 + KvPool.BLOCK_TOKENS : 1;
+            int reused = cache.reusePrefix(sequence.tokens(), recompute);
             int blocksNeeded = Math.ceilDiv(sequence.length, KvPool.BLOCK_TOKENS) - reused / KvPool.BLOCK_TOKENS;
             if (blocksNeeded > pool.availableBlocks() && !running.isEmpty()) {
                 cache.close();
@@ -309,8 +342,8 @@ public final class Scheduler implements AutoCloseable {
     }
 
     /**
-     * One forward pass over every running sequence not paused: decoders feed their last token, prompts their next
-     * chunk. Returns false when there was nothing to step.
+     * One forward pass over every running sequence not paused: decoders feed their last token and its drafts, prompts
+     * their next chunk. Returns false when there was nothing to step.
      */
     private boolean step() {
         List<Sequence> stepped = new ArrayList<>();
@@ -335,44 +368,120 @@ public final class Scheduler implements AutoCloseable {
         }
         reserveBlocks(stepped, inputs);
         List<Glm4Moe.Step> steps = new ArrayList<>();
+        int[] cachedBefore = new int[stepped.size()];
         int prefilled = 0;
         for (int i = 0; i < stepped.size(); i++) {
-            steps.add(new Glm4Moe.Step(stepped.get(i).cache, inputs.get(i), false));
-            prefilled += stepped.get(i).decoding() ? 0 : inputs.get(i).length;
+            Sequence sequence = stepped.get(i);
+            int drafts = sequence.decoding() ? inputs.get(i).length - 1 : 0;
+            steps.add(new Glm4Moe.Step(sequence.cache, inputs.get(i), drafts > 0, drafts));
+            cachedBefore[i] = sequence.cache.length();
+            prefilled += sequence.decoding() ? 0 : inputs.get(i).length;
         }
-        List<Glm4Moe.Output> logits;
+        List<Glm4Moe.Output> outputs;
         try {
-            logits = model.forward(steps);
+            outputs = model.forward(steps);
         } catch (RuntimeException | OutOfMemoryError e) {
-            RuntimeException failure = e instanceof RuntimeException runtime ? runtime
-                    : new IllegalStateException("out of memory in the forward pass: " + e.getMessage(), e);
-            for (Sequence sequence : stepped) {
-                running.remove(sequence);
-                sequence.fail(failure);
-            }
-            runningCount = running.size();
+            fail(stepped, e);
             return true;
         }
         this.steps.incrementAndGet();
         promptTokens.addAndGet(prefilled);
-        int vocab = sampledTokens;
         for (int i = 0; i < stepped.size(); i++) {
             Sequence sequence = stepped.get(i);
             if (sequence.cache.length() < sequence.length) {
                 continue;
             }
-            float[] positionLogits = logits.get(i).logits();
-            int top = sequence.request.logprobs();
-            float[] raw = top >= 0 ? positionLogits.clone() : null;
-            int next = sequence.sampler.sample(positionLogits, vocab);
-            TokenSink.FinishReason finish = sequence.accept(next, raw == null ? null : TokenLogprobs.of(raw, vocab, next, top));
+            TokenSink.FinishReason finish = verify(sequence, steps.get(i), outputs.get(i).logits());
             if (finish != null) {
                 running.remove(sequence);
                 sequence.finish(finish);
             }
         }
+        if (speculation.method() == Speculation.Method.MTP) {
+            draftWithMtp(stepped, cachedBefore, outputs);
+        } else if (speculation.method() == Speculation.Method.NGRAM) {
+            for (Sequence sequence : stepped) {
+                if (!sequence.ended && sequence.decoding()) {
+                    sequence.drafts = NgramDrafter.draft(sequence.tokens, sequence.length, speculation.draftTokens());
+                }
+            }
+        }
         runningCount = running.size();
         return true;
+    }
+
+    /**
+     * Draws the sequence's next token from the logits of each position of its step in turn, keeping each draft that
+     * equals what was drawn; the first token drawn otherwise ends the step. Returns why the sequence ends, or null.
+     */
+    private TokenSink.FinishReason verify(Sequence sequence, Glm4Moe.Step step, float[] logits) {
+        int vocab = model.config().vocabSize();
+        int drafts = step.drafts();
+        draftTokens.addAndGet(drafts);
+        for (int position = 0; ; position++) {
+            float[] positionLogits = Arrays.copyOfRange(logits, position * vocab, (position + 1) * vocab);
+            int top = sequence.request.logprobs();
+            float[] raw = top >= 0 ? positionLogits.clone() : null;
+            int next = sequence.sampler.sample(positionLogits, sampledTokens);
+            TokenSink.FinishReason finish = sequence.accept(next,
+                    raw == null ? null : TokenLogprobs.of(raw, sampledTokens, next, top));
+            boolean guessed = position < drafts && next == step.tokens()[position + 1];
+            if (guessed) {
+                sequence.acceptedDrafts++;
+                acceptedDraftTokens.incrementAndGet();
+            }
+            if (finish != null || !guessed) {
+                return finish;
+            }
+            sequence.cache.advance(new int[]{next});
+        }
+    }
+
+    /**
+     * Runs the MTP layer over the positions each stepped sequence's cache took in this step, each paired with the token
+     * that followed it (the last with the token just drawn), and keeps the draft of the last as the sequence's guess
+     * for its next step. Prompt chunks run it too: its keys and values must cover the whole sequence.
+     */
+    private void draftWithMtp(List<Sequence> stepped, int[] cachedBefore, List<Glm4Moe.Output> outputs) {
+        List<Sequence> drafting = new ArrayList<>();
+        List<Glm4Moe.DraftStep> steps = new ArrayList<>();
+        int hidden = model.config().hiddenSize();
+        for (int i = 0; i < stepped.size(); i++) {
+            Sequence sequence = stepped.get(i);
+            int from = cachedBefore[i];
+            int to = sequence.ended ? from : sequence.cache.length();
+            if (to > from) {
+                drafting.add(sequence);
+                steps.add(new Glm4Moe.DraftStep(sequence.cache, from,
+                        Arrays.copyOf(outputs.get(i).hidden(), (to - from) * hidden),
+                        Arrays.copyOfRange(sequence.tokens, from + 1, to + 1)));
+            }
+        }
+        if (steps.isEmpty()) {
+            return;
+        }
+        List<float[]> logits;
+        try {
+            logits = model.draft(steps);
+        } catch (RuntimeException | OutOfMemoryError e) {
+            fail(drafting, e);
+            return;
+        }
+        for (int i = 0; i < drafting.size(); i++) {
+            Sequence sequence = drafting.get(i);
+            sequence.drafts = sequence.decoding() ? new int[]{Sampler.argmax(logits.get(i), sampledTokens)} : new int[0];
+        }
+    }
+
+    /** Ends {@code sequences} with the error a forward pass threw; the others go on. */
+    private void fail(List<Sequence> sequences, Throwable e) {
+        RuntimeException failure = e instanceof RuntimeException runtime ? runtime
+                : new IllegalStateException("out of memory in the forward pass: " + e.getMessage(), e);
+        for (Sequence sequence : sequences) {
+            running.remove(sequence);
+            sequence.fail(failure);
+        }
+        runningCount = running.size();
     }
 
     /**
@@ -382,7 +491,8 @@ public final class Scheduler implements AutoCloseable {
     private void reserveBlocks(List<Sequence> stepped, List<int[]> inputs) {
         for (int i = 0; i < stepped.size(); i++) {
             Sequence sequence = stepped.get(i);
-            while (!sequence.cache.tryReserve(inputs.get(i).length)) {
+            int known = sequence.decoding() ? 1 : inputs.get(i).length;
+            while (!sequence.cache.tryReserve(known)) {
                 Sequence victim = running.getLast();
                 int planned = stepped.indexOf(victim);
                 if (planned >= 0) {
@@ -394,6 +504,12 @@ public final class Scheduler implements AutoCloseable {
                     i--;
                     break;
                 }
+            }
+        }
+        // Drafts take only blocks that are free: a guess never preempts a sequence.
+        for (int i = 0; i < stepped.size(); i++) {
+            if (inputs.get(i).length > 1 && stepped.get(i).decoding() && !stepped.get(i).cache.tryReserve(inputs.get(i).length)) {
+                inputs.set(i, Arrays.copyOf(inputs.get(i), 1));
             }
         }
     }
@@ -452,6 +568,9 @@ public final class Scheduler implements AutoCloseable {
         /** The whole prompt has been in the cache (the first token was sampled): its full blocks are findable. */
         boolean promptCached;
         boolean ended;
+        /** Guesses at the tokens after the last one drawn, to be verified with it in the next step. */
+        int[] drafts = new int[0];
+        int acceptedDrafts;
 
         Sequence(GenerationRequest request, TokenSink sink, Ticket ticket) {
             this.request = request;
@@ -486,9 +605,21 @@ public final class Scheduler implements AutoCloseable {
             return generated > 0 && length - cache.length() == 1;
         }
 
+        /**
+         * The last token drawn and as many of its drafts as the request's max_tokens and the context leave room for
+         * (a step yields at most one token more than it verifies), or the prompt's next chunk.
+         */
         int[] nextInput(int prefillBudget) {
             int fed = cache.length();
-            int chunk = decoding() ? 1 : Math.min(length - fed, prefillBudget);
+            if (decoding()) {
+                int room = Math.min(request.maxTokens() - generated - 1, contextLength - length);
+                int guesses = Math.max(0, Math.min(drafts.length, room));
+                int[] input = new int[1 + guesses];
+                input[0] = tokens[fed];
+                System.arraycopy(drafts, 0, input, 1, guesses);
+                return input;
+            }
+            int chunk = Math.min(length - fed, prefillBudget);
             return chunk <= 0 ? new int[0] : Arrays.copyOfRange(tokens, fed, fed + chunk);
         }
 
@@ -542,6 +673,7 @@ public final class Scheduler implements AutoCloseable {
         }
 
         void release() {
+            drafts = new int[0];
             if (cache != null) {
                 cache.close();
                 cache = null;

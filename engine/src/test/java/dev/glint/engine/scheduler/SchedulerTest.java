@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.scheduler.Collector.Outcome;
 import dev.glint.engine.sampling.SamplingParams;
 import dev.glint.kernels.KvType;
 import org.junit.jupiter.api.AfterAll;
@@ -47,32 +48,6 @@ class SchedulerTest {
     @AfterAll
     static void unload() {
         model.close();
-    }
-
-    /** What one sequence received. */
-    private record Outcome(int[] tokens, TokenSink.FinishReason reason, TokenSink.Usage usage) {
-    }
-
-    /** Collects a sequence's tokens and completes when it finishes or fails. */
-    private static class Collector implements TokenSink {
-        final List<Integer> tokens = new ArrayList<>();
-        final CompletableFuture<Outcome> done = new CompletableFuture<>();
-
-        @Override
-        public boolean onToken(int id, TokenLogprobs logprobs) {
-            tokens.add(id);
-            return true;
-        }
-
-        @Override
-        public void onFinish(FinishReason reason, Usage usage) {
-            done.complete(new Outcome(tokens.stream().mapToInt(Integer::intValue).toArray(), reason, usage));
-        }
-
-        @Override
-        public void onError(RuntimeException error) {
-            done.completeExceptionally(error);
-        }
     }
 
     @Test
