@@ -23,6 +23,12 @@ public record MemoryPlan(long weightBytes, KvType kvType, long kvBytesPerToken, 
      */
     public static MemoryPlan of(Glm4MoeConfig config, long weightBytes, KvType kvType, int contextLength,
                                 Integer poolTokens, long limitBytes) {
+        return of(config, weightBytes, KvLayout.of(config, kvType), contextLength, poolTokens, limitBytes);
+    }
+
+    /** As above, for a pool laid out as {@code kv} (with the MTP layer's keys and values when drafts come from it). */
+    public static MemoryPlan of(Glm4MoeConfig config, long weightBytes, KvLayout kv, int contextLength,
+                                Integer poolTokens, long limitBytes) {
         if (contextLength < 2 || contextLength > config.maxPositionEmbeddings()) {
             throw new IllegalArgumentException("the context length " + contextLength + " must be between 2 and the model's "
                     + config.maxPositionEmbeddings() + " positions");
@@ -33,8 +39,7 @@ public record MemoryPlan(long weightBytes, KvType kvType, long kvBytesPerToken, 
                     + "length " + contextLength + "; give --kv-pool-tokens at least " + contextLength);
         }
         int wholeBlocks = Math.ceilDiv(pool, KvPool.BLOCK_TOKENS) * KvPool.BLOCK_TOKENS;
-        return new MemoryPlan(weightBytes, kvType, KvLayout.of(config, kvType).bytesPerToken(), contextLength,
-                wholeBlocks, limitBytes);
+        return new MemoryPlan(weightBytes, kv.type(), kv.bytesPerToken(), contextLength, wholeBlocks, limitBytes);
     }
 
     /**
@@ -43,10 +48,17 @@ public record MemoryPlan(long weightBytes, KvType kvType, long kvBytesPerToken, 
      */
     public static MemoryPlan forCheckpoint(Path modelDir, KvType kvType, Integer contextLength, Integer poolTokens,
                                            long limitBytes) {
+        return forCheckpoint(modelDir, kvType, false, contextLength, poolTokens, limitBytes);
+    }
+
+    /** As above, the pool holding the MTP layer's keys and values too when {@code withMtp}. */
+    public static MemoryPlan forCheckpoint(Path modelDir, KvType kvType, boolean withMtp, Integer contextLength,
+                                           Integer poolTokens, long limitBytes) {
         Glm4MoeConfig config = Glm4MoeConfig.load(modelDir);
         try (Checkpoint checkpoint = Checkpoint.open(modelDir)) {
             int context = contextLength == null ? config.maxPositionEmbeddings() : contextLength;
-            return of(config, checkpoint.bytesMapped(), kvType, context, poolTokens, limitBytes);
+            KvLayout kv = KvLayout.of(config, kvType, config.numHiddenLayers() + (withMtp ? 1 : 0));
+            return of(config, checkpoint.bytesMapped(), kv, context, poolTokens, limitBytes);
         }
     }
 

@@ -163,6 +163,10 @@ public final class Scheduler implements AutoCloseable {
         return contextLength;
     }
 
+    public Speculation speculation() {
+        return speculation;
+    }
+
     public Stats stats() {
         return new Stats(runningCount, waitingCount, promptTokens.get(), generatedTokens.get(), steps.get(), kvBytes,
                 pool.bytes(), prefixQueriedTokens.get(), prefixHitTokens.get(), preemptions.get(), draftTokens.get(),
@@ -418,6 +422,7 @@ public final class Scheduler implements AutoCloseable {
         int vocab = model.config().vocabSize();
         int drafts = step.drafts();
         draftTokens.addAndGet(drafts);
+        sequence.draftedTokens += drafts;
         for (int position = 0; ; position++) {
             float[] positionLogits = Arrays.copyOfRange(logits, position * vocab, (position + 1) * vocab);
             int top = sequence.request.logprobs();
@@ -570,6 +575,7 @@ public final class Scheduler implements AutoCloseable {
         boolean ended;
         /** Guesses at the tokens after the last one drawn, to be verified with it in the next step. */
         int[] drafts = new int[0];
+        int draftedTokens;
         int acceptedDrafts;
 
         Sequence(GenerationRequest request, TokenSink sink, Ticket ticket) {
@@ -652,7 +658,8 @@ public final class Scheduler implements AutoCloseable {
             ended = true;
             release();
             admitted.decrementAndGet();
-            TokenSink.Usage usage = new TokenSink.Usage(promptLength, Math.max(0, cachedTokens), generated);
+            TokenSink.Usage usage = new TokenSink.Usage(promptLength, Math.max(0, cachedTokens), generated, draftedTokens,
+                    acceptedDrafts);
             notifySink(() -> sink.onFinish(reason, usage));
         }
 

@@ -19,8 +19,14 @@ public interface TokenSink {
 
     void onError(RuntimeException error);
 
-    /** A finished sequence's tokens: its prompt, how much of the prompt came from the prefix cache, what it generated. */
-    record Usage(int promptTokens, int cachedTokens, int generatedTokens) {
+    /**
+     * A finished sequence's tokens: its prompt, how much of the prompt came from the prefix cache, what it generated,
+     * and of the tokens guessed ahead for it (speculative decoding), how many were verified and how many of those held.
+     */
+    record Usage(int promptTokens, int cachedTokens, int generatedTokens, int draftTokens, int acceptedDraftTokens) {
+        public Usage(int promptTokens, int cachedTokens, int generatedTokens) {
+            this(promptTokens, cachedTokens, generatedTokens, 0, 0);
+        }
     }
 
     enum FinishReason {

@@ -1,6 +1,7 @@
 package dev.glint.server.cli;
 
 import dev.glint.engine.quant.QuantizationPlan;
+import dev.glint.engine.speculative.Speculation;
 import dev.glint.kernels.MatrixProducts.Activations;
 import dev.glint.server.http.OpenAiServer;
 import dev.glint.server.http.ServedModel;
@@ -9,6 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -76,11 +78,15 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     LimitOptions limits;
 
+    @Mixin
+    SpeculationOptions speculation;
+
     @Override
     public Integer call() throws InterruptedException {
         QuantizationPlan plan = quantize.plan();
         ServedModel served = ServedModel.load(model.directory, new ServedModel.Options(servedModelName, threads, ctx, parallel,
-                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit(), activations, thinking.forced(), limits.request()), plan,
+                prefillChunk, queue, kv.type(), kv.poolTokens, kv.limit(), activations, thinking.forced(), limits.request(),
+                speculation.speculation()), plan,
                 QuantizationProgressBar.quantizing(plan));
         OpenAiServer server;
         try {
@@ -96,8 +102,10 @@ final class ServeCommand implements Callable<Integer> {
             stopped.countDown();
         }, "glint-shutdown"));
         System.out.println(served.plan().describe());
-        System.out.printf("glint serving %s at http://%s:%d/v1 (context %d, %d parallel, %d threads)%n", served.name(),
-                host, server.port(), served.scheduler().contextLength(), parallel, threads);
+        Speculation speculative = served.scheduler().speculation();
+        System.out.printf("glint serving %s at http://%s:%d/v1 (context %d, %d parallel, %d threads, speculative %s)%n",
+                served.name(), host, server.port(), served.scheduler().contextLength(), parallel, threads,
+                speculative.drafts() ? speculative.method().name().toLowerCase(Locale.ROOT) + " (" + speculative.draftTokens() + " per step)" : "none");
         System.out.flush();
         stopped.await();
         return 0;

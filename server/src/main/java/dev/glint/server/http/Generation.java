@@ -133,7 +133,8 @@ final class Generation {
         }
         int generated = choices.stream().mapToInt(c -> c.answer.generatedTokens()).sum();
         // The choices share one prompt, reported once, with the first choice's reuse of the prefix cache.
-        TokenSink.Usage usage = new TokenSink.Usage(job.promptIds().length, choices.getFirst().cachedTokens, generated);
+        TokenSink.Usage usage = new TokenSink.Usage(job.promptIds().length, choices.getFirst().cachedTokens, generated,
+                choices.stream().mapToInt(c -> c.draftTokens).sum(), choices.stream().mapToInt(c -> c.acceptedDraftTokens).sum());
         choices.getFirst().exchange.usage(usage);
         List<Answer> answers = choices.stream().map(c -> c.answer).toList();
         render(() -> renderer.complete(answers, usage));
@@ -158,6 +159,8 @@ final class Generation {
                 ? new ChatOutput(new GlmOutputParser(job.chat().tools(), job.chat().startsInReasoning(), job.params().stop()))
                 : new TextOutput(new StopMatcher(job.params().stop()));
         int cachedTokens;
+        int draftTokens;
+        int acceptedDraftTokens;
         long lastToken;
 
         Choice(int index, Exchange exchange) {
@@ -210,6 +213,8 @@ final class Generation {
 
         private void finish(FinishReason reason, Usage usage) {
             cachedTokens = usage.cachedTokens();
+            draftTokens = usage.draftTokens();
+            acceptedDraftTokens = usage.acceptedDraftTokens();
             if (reason == FinishReason.CANCELLED) {
                 if (exchange.isOpen()) {
                     fail(new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "server_error", null,

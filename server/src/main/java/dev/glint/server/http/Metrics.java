@@ -67,6 +67,10 @@ final class Metrics {
                 stats.prefixHitTokens());
         metric(out, "glint_preemptions_total", "counter", "Sequences preempted for KV blocks, to be recomputed.",
                 stats.preemptions());
+        metric(out, "glint_spec_decode_draft_tokens_total", "counter",
+                "Tokens guessed ahead (speculative decoding) and verified.", stats.draftTokens());
+        metric(out, "glint_spec_decode_accepted_tokens_total", "counter",
+                "Guessed tokens the model confirmed: generated without a step of their own.", stats.acceptedDraftTokens());
         timeToFirstToken.render(out);
         interTokenLatency.render(out);
         return out.toString();

@@ -136,6 +136,12 @@ abstract class OpenAiRenderer implements AnswerRenderer {
         node.put("completion_tokens", usage.generatedTokens());
         node.put("total_tokens", usage.promptTokens() + usage.generatedTokens());
         node.putObject("prompt_tokens_details").put("cached_tokens", usage.cachedTokens());
+        if (usage.draftTokens() > 0) {
+            // OpenAI's fields for predicted outputs: guessed tokens that the model confirmed, and the rest.
+            node.putObject("completion_tokens_details")
+                    .put("accepted_prediction_tokens", usage.acceptedDraftTokens())
+                    .put("rejected_prediction_tokens", usage.draftTokens() - usage.acceptedDraftTokens());
+        }
         return node;
     }
 }

@@ -10,10 +10,12 @@ import dev.glint.engine.grammar.UnsupportedSchemaException;
 import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.GenerationConfig;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.model.Glm4MoeConfig;
 import dev.glint.engine.model.MemoryPlan;
 import dev.glint.engine.quant.QuantizationPlan;
 import dev.glint.engine.quant.QuantizationProgress;
 import dev.glint.engine.scheduler.Scheduler;
+import dev.glint.engine.speculative.Speculation;
 import dev.glint.engine.text.chat.ChatTemplate;
 import dev.glint.engine.text.tokenizer.StreamingDecoder;
 import dev.glint.engine.text.tokenizer.Tokenizer;
@@ -64,15 +66,20 @@ public final class ServedModel implements AutoCloseable {
      */
     public record Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting,
                           KvType kvType, Integer poolTokens, Long memoryLimit, Activations activations, Boolean thinking,
-                          RequestLimits limits) {
+                          RequestLimits limits, Speculation speculation) {
         public Options(String name, int threads, Integer contextLength, int parallel, int prefillChunk, int maxWaiting) {
             this(name, threads, contextLength, parallel, prefillChunk, maxWaiting, KvType.F32, null, null, Activations.INT8,
-                    null, RequestLimits.DEFAULTS);
+                    null, RequestLimits.DEFAULTS, null);
         }
 
         public Options withThinking(Boolean forced) {
             return new Options(name, threads, contextLength, parallel, prefillChunk, maxWaiting, kvType, poolTokens,
-                    memoryLimit, activations, forced, limits);
+                    memoryLimit, activations, forced, limits, speculation);
+        }
+
+        public Options withSpeculation(Speculation chosen) {
+            return new Options(name, threads, contextLength, parallel, prefillChunk, maxWaiting, kvType, poolTokens,
+                    memoryLimit, activations, thinking, limits, chosen);
         }
     }
 
@@ -80,8 +87,12 @@ public final class ServedModel implements AutoCloseable {
         this.directory = directory;
         this.thinking = options.thinking();
         this.limits = options.limits();
+        // null: MTP drafts when the config announces the layer, as vLLM and SGLang serve GLM; none otherwise.
+        Speculation speculation = options.speculation() != null ? options.speculation()
+                : Glm4MoeConfig.load(directory).numNextnPredictLayers() > 0 ? Speculation.mtp() : Speculation.NONE;
+        boolean mtp = speculation.method() == Speculation.Method.MTP;
         // Planned before the weights load: a plan that cannot fit is refused before anything is repacked or allocated.
-        this.plan = MemoryPlan.forCheckpoint(directory, options.kvType(), options.contextLength(), options.poolTokens(),
+        this.plan = MemoryPlan.forCheckpoint(directory, options.kvType(), mtp, options.contextLength(), options.poolTokens(),
                 options.memoryLimit() == null ? MemoryPlan.defaultLimit() : options.memoryLimit());
         plan.check();
         this.model = Glm4Moe.load(directory, options.threads(), quantization, progress, options.activations());
@@ -91,9 +102,19 @@ public final class ServedModel implements AutoCloseable {
             GenerationConfig generation = GenerationConfig.load(directory, model.config());
             this.stopIds = Set.copyOf(generation.eosTokenIds());
             this.defaults = new GenerationParams.GenerationDefaults(generation.temperature(), generation.topP(), null);
-            KvPool pool = new KvPool(model.config(), options.kvType(), plan.poolTokens());
+            if (mtp && !model.hasMtp()) {
+                if (options.speculation() != null) {
+                    throw new IllegalArgumentException("--speculative mtp: the checkpoint has no multi-token-prediction "
+                            + "layer (num_nextn_predict_layers is " + model.config().numNextnPredictLayers()
+                            + "); use ngram or none");
+                }
+                // The config announces the layer, but this copy of the checkpoint left its tensors out.
+                speculation = Speculation.NONE;
+                mtp = false;
+            }
+            KvPool pool = new KvPool(model.kvLayout(options.kvType(), mtp), plan.poolTokens());
             this.scheduler = new Scheduler(model, pool, options.parallel(), plan.contextLength(), options.prefillChunk(),
-                    options.maxWaiting(), tokenizer.vocabSize());
+                    options.maxWaiting(), tokenizer.vocabSize(), speculation);
         } catch (IOException e) {
             model.close();
             throw new UncheckedIOException("cannot read the tokenizer or chat template of " + directory + ": " + e.getMessage(), e);
