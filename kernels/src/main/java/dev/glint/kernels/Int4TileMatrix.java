@@ -232,6 +232,15 @@ public final class Int4TileMatrix implements Matrix {
                     copyInRange(scratch, k * TILE_ROWS, first, from, to, out, (t + k) * rows);
                 }
             }
+            for (; t + 2 <= x.n(); t += 2) {
+                for (int p = 0; p < PARTS; p++) {
+                    integerPartTwoTokens(first, p, x, t, whole ? out : scratch, whole ? t * rows + first : 0,
+                            whole ? rows : TILE_ROWS);
+                }
+                for (int k = 0; k < 2 && !whole; k++) {
+                    copyInRange(scratch, k * TILE_ROWS, first, from, to, out, (t + k) * rows);
+                }
+            }
             for (; t < x.n(); t++) {
                 for (int p = 0; p < PARTS; p++) {
                     integerPart(first, p, x, t, whole ? out : scratch, whole ? t * rows + first : 0);
@@ -374,6 +383,62 @@ public final class Int4TileMatrix implements Matrix {
         high2.intoArray(dst, high + 2 * stride);
         low3.intoArray(dst, low + 3 * stride);
         high3.intoArray(dst, high + 3 * stride);
+    }
+
+    /**
+     * {@link #integerPartFourTokens} for the two tokens {@code t} and {@code t + 1}: the few tokens of a verify step
+     * or of an expert that a handful of decoding sequences chose share each load and split of a column pair.
+     */
+    private void integerPartTwoTokens(int first, int p, Int8Activations x, int t, float[] dst, int at, int stride) {
+        byte[] q = x.q();
+        float[] xScales = x.scales(), xSums = x.sums();
+        long nib = nibbleOffset(first, 0) + (long) p * PART_ROWS;
+        long lowPairs = pairOffset(first + p * LANES, 0), highPairs = pairOffset(first + HALF_TILE + p * LANES, 0);
+        FloatVector low0 = FloatVector.zero(F32), high0 = FloatVector.zero(F32), low1 = FloatVector.zero(F32), high1 = FloatVector.zero(F32);
+        for (int b = 0, c = t * cols, xb = t * blocks; b < blocks; b++, c += GROUP, xb++, nib += BLOCK_BYTES,
+                lowPairs += 2 * TILE_ROWS, highPairs += 2 * TILE_ROWS) {
+            ShortVector even0 = ShortVector.zero(SHORTS), odd0 = ShortVector.zero(SHORTS);
+            ShortVector even1 = ShortVector.zero(SHORTS), odd1 = ShortVector.zero(SHORTS);
+            for (int j = 0, c0 = c, c1 = c + cols; j < COLUMN_PAIRS; j++, c0 += 2, c1 += 2) {
+                ShortVector w = (ShortVector) ByteVector.fromMemorySegment(BYTES, nibbles, nib + (long) j * TILE_ROWS,
+                        ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.ZERO_EXTEND_B2S, SHORTS, 0);
+                ShortVector evenColumn = w.and((short) 0xF), oddColumn = w.lanewise(VectorOperators.LSHR, 4);
+                even0 = even0.add(evenColumn.mul(q[c0]));
+                odd0 = odd0.add(oddColumn.mul(q[c0 + 1]));
+                even1 = even1.add(evenColumn.mul(q[c1]));
+                odd1 = odd1.add(oddColumn.mul(q[c1 + 1]));
+            }
+            FloatVector lowScales = ((IntVector) ShortVector.fromMemorySegment(Vectors.I16, scales, lowPairs, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, I32, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector lowMins = ((IntVector) ShortVector.fromMemorySegment(Vectors.I16, mins, lowPairs, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, I32, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector highScales = ((IntVector) ShortVector.fromMemorySegment(Vectors.I16, scales, highPairs, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, I32, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            FloatVector highMins = ((IntVector) ShortVector.fromMemorySegment(Vectors.I16, mins, highPairs, ByteOrder.LITTLE_ENDIAN)
+                    .convertShape(VectorOperators.S2I, I32, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            int xb1 = xb + blocks;
+            IntVector evenPairs0 = even0.reinterpretAsInts(), oddPairs0 = odd0.reinterpretAsInts();
+            FloatVector sums0 = FloatVector.broadcast(F32, xSums[xb]);
+            low0 = lowMins.fma(sums0, ((FloatVector) evenPairs0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(oddPairs0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .convert(VectorOperators.I2F, 0)).mul(xScales[xb]).fma(lowScales, low0));
+            high0 = highMins.fma(sums0, ((FloatVector) evenPairs0.lanewise(VectorOperators.ASHR, 16)
+                    .add(oddPairs0.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0))
+                    .mul(xScales[xb]).fma(highScales, high0));
+            IntVector evenPairs1 = even1.reinterpretAsInts(), oddPairs1 = odd1.reinterpretAsInts();
+            FloatVector sums1 = FloatVector.broadcast(F32, xSums[xb1]);
+            low1 = lowMins.fma(sums1, ((FloatVector) evenPairs1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(oddPairs1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16))
+                    .convert(VectorOperators.I2F, 0)).mul(xScales[xb1]).fma(lowScales, low1));
+            high1 = highMins.fma(sums1, ((FloatVector) evenPairs1.lanewise(VectorOperators.ASHR, 16)
+                    .add(oddPairs1.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0))
+                    .mul(xScales[xb1]).fma(highScales, high1));
+        }
+        int low = at + p * LANES, high = at + HALF_TILE + p * LANES;
+        low0.intoArray(dst, low);
+        high0.intoArray(dst, high);
+        low1.intoArray(dst, low + stride);
+        high1.intoArray(dst, high + stride);
     }
 
     /** The integer products' scalar twin: the same sums, each block's integer dot product taken exactly. */

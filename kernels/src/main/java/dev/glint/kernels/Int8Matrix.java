@@ -31,6 +31,7 @@ public final class Int8Matrix implements Matrix {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final int BLOCK = 32;
     private static final int QMAX = 127;
+    private static final int FEW_TOKENS = 8;
 
     /** Gives the float weights of one row of a matrix being quantized. */
     @FunctionalInterface
@@ -173,7 +174,29 @@ public final class Int8Matrix implements Matrix {
     public void matVec(float[] x, float[] out, int from, int to) {
         float[] rowScales = new float[blocks];
         for (int r = from; r < to; r++) {
-            out[r] = dotRow(r, x, rowScales);
+            widenScales(r, rowScales, 0);
+            out[r] = dotRow(r, x, 0, rowScales);
+        }
+    }
+
+    /**
+     * Fewer than {@value #FEW_TOKENS} tokens (a few sequences decoding together, a verify step of speculative decoding)
+     * take each row against one token after another, as {@link #matVec} does: the row stays in L1 between them, and
+     * each token's products are bitwise those of a product of that token alone. More tokens widen rows into the default
+     * tile.
+     */
+    @Override
+    public void matMul(float[] x, int n, float[] out, int from, int to) {
+        if (n >= FEW_TOKENS) {
+            Matrix.super.matMul(x, n, out, from, to);
+            return;
+        }
+        float[] rowScales = new float[blocks];
+        for (int r = from; r < to; r++) {
+            widenScales(r, rowScales, 0);
+            for (int t = 0; t < n; t++) {
+                out[t * rows + r] = dotRow(r, x, t * cols, rowScales);
+            }
         }
     }
 
@@ -192,23 +215,23 @@ public final class Int8Matrix implements Matrix {
     }
 
     /**
-     * One row at a time, alternating two accumulators over its blocks. Rows are contiguous, so the weights stream
+     * Row {@code r} against the token at {@code x[xAt]}, its scales widened into {@code scales}: one row at a time,
+     * alternating two accumulators over its blocks. Rows are contiguous, so the weights stream
      * from memory in one sequential run: that measured faster from memory than four rows sharing their activation
      * loads, though slower in cache.
      */
-    private float dotRow(int r, float[] x, float[] scales) {
-        widenScales(r, scales, 0);
+    private float dotRow(int r, float[] x, int xAt, float[] scales) {
         long base = weightOffset(r, 0);
         FloatVector even = FloatVector.zero(F32);
         FloatVector odd = FloatVector.zero(F32);
         int b = 0;
         for (; b + 2 <= blocks; b += 2) {
             int c = b * BLOCK;
-            even = blockSum(base + c, x, c).fma(FloatVector.broadcast(F32, scales[b]), even);
-            odd = blockSum(base + c + BLOCK, x, c + BLOCK).fma(FloatVector.broadcast(F32, scales[b + 1]), odd);
+            even = blockSum(base + c, x, xAt + c).fma(FloatVector.broadcast(F32, scales[b]), even);
+            odd = blockSum(base + c + BLOCK, x, xAt + c + BLOCK).fma(FloatVector.broadcast(F32, scales[b + 1]), odd);
         }
         if (b < blocks) {
-            even = blockSum(base + b * BLOCK, x, b * BLOCK).fma(FloatVector.broadcast(F32, scales[b]), even);
+            even = blockSum(base + b * BLOCK, x, xAt + b * BLOCK).fma(FloatVector.broadcast(F32, scales[b]), even);
         }
         return even.add(odd).reduceLanes(VectorOperators.ADD);
     }

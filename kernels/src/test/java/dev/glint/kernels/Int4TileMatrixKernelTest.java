@@ -120,7 +120,7 @@ class Int4TileMatrixKernelTest {
     @Test
     void integerProductsMatchTheirScalarTwin() {
         forEveryShape(43, (w, source, what) -> {
-            for (int n : new int[]{1, 3, 6}) { // one token, three, and four at once plus two
+            for (int n : new int[]{1, 2, 3, 6, 7}) { // one token, two at once, two plus one, four plus two, four plus two plus one
                 Int8Activations x = Int8Activations.quantize(randomFloats(new SplittableRandom(n), n * w.cols()), n, w.cols());
                 float[] expected = new float[n * w.rows()];
                 float[] actual = new float[n * w.rows()];
@@ -167,18 +167,18 @@ class Int4TileMatrixKernelTest {
         try (Arena arena = Arena.ofConfined()) {
             int rows = 72, cols = 64;
             Int4TileMatrix w = Int4TileMatrix.pack(arena, rows, cols, Source.random(random, rows, cols));
-            float[] x = randomFloats(random, 5 * cols);
-            Int8Activations q = Int8Activations.quantize(x, 5, cols);
+            float[] x = randomFloats(random, 7 * cols);
+            Int8Activations q = Int8Activations.quantize(x, 7, cols);
             float[] allFloat = new float[rows];
-            float[] allInteger = new float[5 * rows];
+            float[] allInteger = new float[7 * rows];
             w.matVec(x, allFloat, 0, rows);
             w.matMul(q, allInteger, 0, rows);
             for (int[] range : new int[][]{{3, 6}, {0, 33}, {31, 72}, {40, 41}}) {
                 float[] someFloat = new float[rows];
-                float[] someInteger = new float[5 * rows];
+                float[] someInteger = new float[7 * rows];
                 w.matVec(x, someFloat, range[0], range[1]);
                 w.matMul(q, someInteger, range[0], range[1]);
-                for (int t = 0; t < 5; t++) { // four tokens at once and one more
+                for (int t = 0; t < 7; t++) { // four tokens at once, two more, and one
                     for (int r = 0; r < rows; r++) {
                         boolean inside = r >= range[0] && r < range[1];
                         float integer = someInteger[t * rows + r];

@@ -155,7 +155,8 @@ class Int8MatrixKernelTest {
     @Test
     void batchedMatMulMatchesScalarTwin() {
         forEveryShape(44, (m, w, what) -> {
-            for (int n : new int[]{1, 4, 7}) {
+            // few tokens, one at a time (n < 8), and the default widened tile (n >= 8)
+            for (int n : new int[]{1, 2, 3, 7, 8, 9}) {
                 float[] x = randomFloats(new SplittableRandom(n), n * m.cols());
                 float[] expected = new float[n * m.rows()];
                 float[] actual = new float[n * m.rows()];

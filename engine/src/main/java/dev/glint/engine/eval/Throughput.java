@@ -3,6 +3,8 @@ package dev.glint.engine.eval;
 import dev.glint.engine.kv.KvCache;
 import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.sampling.Sampler;
+import dev.glint.engine.speculative.Speculation;
 import dev.glint.kernels.KvType;
 
 import java.util.ArrayList;
@@ -129,6 +131,82 @@ public record Throughput(double[] prefill, double[] decode, long poolBytes) {
             }
             return new Throughput(prefill, decode, pool.bytes());
         }
+    }
+
+    /**
+     * Decode with speculation, as the scheduler runs it for one sequence: each step verifies the last token and its
+     * drafts, and with MTP the layer then drafts from the positions the step kept. Random weights guess nothing, so
+     * a seeded coin accepts each draft with probability {@code acceptRate} (the first refusal ends the step's run); what
+     * a step costs does not depend on whether its guesses were right.
+     *
+     * @param tokensPerSecond tokens generated per second, per repetition
+     * @param tokensPerStep   tokens a verify step yielded on average
+     * @param verifyMillis    one verify step (the last token and its drafts through the main model), on average
+     * @param draftMillis     one MTP pass after a step, on average (0 for n-gram drafts, whose lookup is not timed)
+     */
+    public record Speculative(double[] tokensPerSecond, double tokensPerStep, double verifyMillis, double draftMillis) {
+    }
+
+    public static Speculative measureSpeculative(Glm4Moe glm, KvType type, Speculation speculation, int genTokens,
+                                                 double acceptRate, int repetitions) {
+        if (!speculation.drafts() || genTokens < 1 || repetitions < 1 || !(acceptRate >= 0 && acceptRate <= 1)) {
+            throw new IllegalArgumentException("speculative decoding needs a draft method, at least 1 token and 1 "
+                    + "repetition and an acceptance rate in [0, 1], got " + speculation + ", " + genTokens + ", "
+                    + repetitions + " and " + acceptRate);
+        }
+        boolean mtp = speculation.method() == Speculation.Method.MTP;
+        int k = speculation.draftTokens();
+        int hidden = glm.config().hiddenSize();
+        int vocab = glm.config().vocabSize();
+        SplittableRandom random = new SplittableRandom(42);
+        double[] rates = new double[repetitions];
+        long steps = 0;
+        long emittedTotal = 0;
+        long verifyNanos = 0;
+        long draftNanos = 0;
+        for (int r = 0; r < repetitions; r++) {
+            try (KvPool pool = new KvPool(glm.kvLayout(type, mtp), genTokens + k + 1);
+                 KvCache cache = new KvCache(pool, pool.capacityTokens())) {
+                int token = random.nextInt(vocab);
+                int[] drafts = new int[0];
+                int emitted = 0;
+                long start = System.nanoTime();
+                while (emitted < genTokens) {
+                    int before = cache.length();
+                    int[] input = new int[1 + drafts.length];
+                    input[0] = token;
+                    System.arraycopy(drafts, 0, input, 1, drafts.length);
+                    long verifyStart = System.nanoTime();
+                    Glm4Moe.Output out = glm.forward(List.of(new Glm4Moe.Step(cache, input, drafts.length > 0, drafts.length))).getFirst();
+                    verifyNanos += System.nanoTime() - verifyStart;
+                    int accepted = 0;
+                    while (accepted < drafts.length && random.nextDouble() < acceptRate) {
+                        accepted++;
+                    }
+                    cache.advance(Arrays.copyOf(drafts, accepted));
+                    emitted += accepted + 1;
+                    steps++;
+                    token = random.nextInt(vocab);
+                    if (mtp) {
+                        int[] next = Arrays.copyOfRange(input, 1, accepted + 2);
+                        next[accepted] = token;
+                        long draftStart = System.nanoTime();
+                        float[] logits = glm.draft(List.of(new Glm4Moe.DraftStep(cache, before,
+                                Arrays.copyOf(out.hidden(), (accepted + 1) * hidden), next))).getFirst();
+                        draftNanos += System.nanoTime() - draftStart;
+                        drafts = new int[]{Sampler.argmax(logits, vocab)};
+                    } else {
+                        drafts = random.ints(Math.min(k, Math.max(0, genTokens - emitted - 1)), 0, vocab).toArray();
+                    }
+                    if (cache.length() + 1 + drafts.length > pool.capacityTokens()) {
+                        drafts = new int[0];
+                    }
+                }
+                rates[r] = emitted / ((System.nanoTime() - start) / 1e9);
+                emittedTotal += emitted;
+            }
+        }
+        return new Speculative(rates, (double) emittedTotal / steps, verifyNanos / 1e6 / steps, draftNanos / 1e6 / steps);
     }
 
     private static double seconds(Runnable run) {

@@ -69,39 +69,54 @@ public final class SyntheticCheckpoint {
         int hidden = config.hiddenSize();
         matrix("model.embed_tokens.weight", config.vocabSize(), hidden);
         for (int l = 0; l < config.numHiddenLayers(); l++) {
-            String p = "model.layers." + l + ".";
-            ones(p + "input_layernorm.weight", hidden);
-            ones(p + "post_attention_layernorm.weight", hidden);
-            String a = p + "self_attn.";
-            matrix(a + "q_proj.weight", config.qDim(), hidden);
-            matrix(a + "k_proj.weight", config.kvDim(), hidden);
-            matrix(a + "v_proj.weight", config.kvDim(), hidden);
-            matrix(a + "o_proj.weight", hidden, config.qDim());
-            if (config.attentionBias()) {
-                small(a + "q_proj.bias", config.qDim());
-                small(a + "k_proj.bias", config.kvDim());
-                small(a + "v_proj.bias", config.kvDim());
-            }
-            if (config.useQkNorm()) {
-                ones(a + "q_norm.weight", config.headDim());
-                ones(a + "k_norm.weight", config.headDim());
-            }
-            if (config.isMoeLayer(l)) {
-                matrix(p + "mlp.gate.weight", config.nRoutedExperts(), hidden);
-                generated(p + "mlp.gate.e_score_correction_bias", DType.F32, new long[]{config.nRoutedExperts()},
-                        uniform -> (float) (uniform * 0.1));
-                for (int e = 0; e < config.nRoutedExperts(); e++) {
-                    mlp(p + "mlp.experts." + e + ".", config.moeIntermediateSize());
-                }
-                if (config.nSharedExperts() > 0) {
-                    mlp(p + "mlp.shared_experts.", config.moeIntermediateSize() * config.nSharedExperts());
-                }
-            } else {
-                mlp(p + "mlp.", config.intermediateSize());
-            }
+            layer(l);
+        }
+        if (config.numNextnPredictLayers() > 0) {
+            // GLM's MTP layer; its embed_tokens and shared_head.head, copies of the main ones in GLM checkpoints, are
+            // left out: Glint shares the main model's.
+            String p = "model.layers." + config.numHiddenLayers() + ".";
+            ones(p + "enorm.weight", hidden);
+            ones(p + "hnorm.weight", hidden);
+            matrix(p + "eh_proj.weight", hidden, 2 * hidden);
+            layer(config.numHiddenLayers());
+            ones(p + "shared_head.norm.weight", hidden);
         }
         ones("model.norm.weight", hidden);
         matrix("lm_head.weight", config.vocabSize(), hidden);
+    }
+
+    private void layer(int l) {
+        int hidden = config.hiddenSize();
+        String p = "model.layers." + l + ".";
+        ones(p + "input_layernorm.weight", hidden);
+        ones(p + "post_attention_layernorm.weight", hidden);
+        String a = p + "self_attn.";
+        matrix(a + "q_proj.weight", config.qDim(), hidden);
+        matrix(a + "k_proj.weight", config.kvDim(), hidden);
+        matrix(a + "v_proj.weight", config.kvDim(), hidden);
+        matrix(a + "o_proj.weight", hidden, config.qDim());
+        if (config.attentionBias()) {
+            small(a + "q_proj.bias", config.qDim());
+            small(a + "k_proj.bias", config.kvDim());
+            small(a + "v_proj.bias", config.kvDim());
+        }
+        if (config.useQkNorm()) {
+            ones(a + "q_norm.weight", config.headDim());
+            ones(a + "k_norm.weight", config.headDim());
+        }
+        if (config.isMoeLayer(l)) {
+            matrix(p + "mlp.gate.weight", config.nRoutedExperts(), hidden);
+            generated(p + "mlp.gate.e_score_correction_bias", DType.F32, new long[]{config.nRoutedExperts()},
+                    uniform -> (float) (uniform * 0.1));
+            for (int e = 0; e < config.nRoutedExperts(); e++) {
+                mlp(p + "mlp.experts." + e + ".", config.moeIntermediateSize());
+            }
+            if (config.nSharedExperts() > 0) {
+                mlp(p + "mlp.shared_experts.", config.moeIntermediateSize() * config.nSharedExperts());
+            }
+        } else {
+            mlp(p + "mlp.", config.intermediateSize());
+        }
     }
 
     private void mlp(String prefix, int intermediate) {

@@ -4,6 +4,7 @@ import dev.glint.engine.eval.Throughput;
 import dev.glint.engine.kv.KvLayout;
 import dev.glint.engine.model.Footprint;
 import dev.glint.engine.model.Glm4Moe;
+import dev.glint.engine.speculative.Speculation;
 import dev.glint.kernels.KvType;
 import dev.glint.kernels.MatrixProducts.Activations;
 import dev.glint.kernels.ReadBandwidth;
@@ -14,6 +15,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
+import java.util.Locale;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -48,6 +50,14 @@ final class BenchCommand implements Callable<Integer> {
                     + "aggregate tokens/s of all N (default ${DEFAULT-VALUE}: llama-bench's single sequence).")
     int parallel = 1;
 
+    @Mixin
+    SpeculationOptions speculation;
+
+    @Option(names = "--accept-rate", paramLabel = "R",
+            description = "With --speculative: the share of drafts that hold, forced by a seeded coin, since random "
+                    + "weights guess nothing (default ${DEFAULT-VALUE}, glm-nano-mtp's rate along its eval answers).")
+    double acceptRate = 0.92;
+
     @Override
     public Integer call() {
         if (parallel < 1 || parallel > 1 && (timing.promptTokens < 1 || !depths.equals(List.of(0)))) {
@@ -57,6 +67,11 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (depths.stream().anyMatch(d -> d < 0)) {
             throw new IllegalArgumentException("--depth must be at least 0, got " + depths);
+        }
+        Speculation speculative = speculation.speculation();
+        if (speculative != null && speculative.drafts() && (parallel > 1 || timing.genTokens < 1)) {
+            throw new IllegalArgumentException("--speculative measures one sequence's decode: it needs --gen-tokens of at "
+                    + "least 1 and no --parallel");
         }
         KvType type = timing.type();
         try (Glm4Moe glm = model.load(Activations.INT8); WorkerPool probePool = new WorkerPool(model.threads)) {
@@ -90,6 +105,9 @@ final class BenchCommand implements Callable<Integer> {
                         System.err.printf("d%d: filled and measured in %.1f s%n", depth, (System.nanoTime() - start) / 1e9);
                     }
                     printRows(" @ d" + depth, speed, weightBytes + (double) depth * kvBytesPerToken, 1, probePool, bandwidths);
+                    if (depth == 0 && speculative != null && speculative.drafts()) {
+                        printSpeculative(glm, type, speculative, mean(speed.decode()));
+                    }
                 }
             }
             if (!bandwidths.isEmpty()) {
@@ -119,6 +137,21 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf("| tg%d%s | %s | %s | %.1f | %.0f%% |%n", timing.genTokens, where, pool,
                     summary(speed.decode()), rate / 1e9, 100 * rate / bandwidth);
         }
+    }
+
+    /** The same decode with drafts verified in each step, beside the plain decode's rate {@code plain}. */
+    private void printSpeculative(Glm4Moe glm, KvType type, Speculation speculative, double plain) {
+        Throughput.Speculative speed = Throughput.measureSpeculative(glm, type, speculative, timing.genTokens, acceptRate,
+                timing.repetitions);
+        String method = speculative.method().name().toLowerCase(Locale.ROOT);
+        System.out.printf("| tg%d %s, %d draft%s, %.0f%% held | | %s | | |%n", timing.genTokens, method,
+                speculative.draftTokens(), speculative.draftTokens() == 1 ? "" : "s", 100 * acceptRate,
+                summary(speed.tokensPerSecond()));
+        System.out.printf("speculative decode: %.2f tokens per step; a verify step of %d tokens %.2f ms%s against a plain "
+                        + "decode step of %.2f ms: %.2fx the plain decode%n", speed.tokensPerStep(),
+                speculative.draftTokens() + 1, speed.verifyMillis(),
+                speed.draftMillis() > 0 ? " plus %.2f ms for the MTP layer".formatted(speed.draftMillis()) : "",
+                1000 / plain, mean(speed.tokensPerSecond()) / plain);
     }
 
     private static String summary(double[] values) {
