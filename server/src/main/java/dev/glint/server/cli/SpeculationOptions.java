@@ -13,8 +13,9 @@ final class SpeculationOptions {
 
     @Option(names = "--speculative", paramLabel = "METHOD",
             description = "Tokens guessed ahead and verified together in one step: mtp (the checkpoint's multi-token-"
-                    + "prediction layer; the default when it has one), ngram (prompt lookup: the answer copies spans of "
-                    + "its context, as coding agents' edits do) or none (the default otherwise). Answers do not change.")
+                    + "prediction layer), ngram (prompt lookup: the answer copies spans of its context, as coding agents' "
+                    + "edits do) or none (the default: on a CPU a verify step reads the experts of all its tokens, see "
+                    + "the README). Answers do not change.")
     Speculation.Method method;
 
     @Option(names = "--draft-tokens", paramLabel = "N",

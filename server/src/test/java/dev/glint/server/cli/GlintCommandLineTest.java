@@ -206,6 +206,27 @@ class GlintCommandLineTest {
         assertTrue(result.out().contains("weights read per step of 3 tokens"), result.out());
     }
 
+    /** glm-nano-mtp decoded with its MTP layer's drafts held at a forced rate, beside the plain decode. */
+    @Test
+    void benchSpeculativeTimesTheVerifyStepAndTheMtpPassBesideThePlainDecode() {
+        Result result = run("bench", "--model", "../models/glm-nano-mtp", "--threads", "1", "--prompt-tokens", "0",
+                "--gen-tokens", "16", "--repetitions", "1", "--speculative", "mtp", "--accept-rate", "1");
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(Pattern.compile("\\| tg16 mtp, 1 draft, 100% held \\| \\| [\\d.]+ ± [\\d.]+ \\|").matcher(result.out()).find(),
+                result.out());
+        // every draft holds: the first step has none to verify, each later one yields its draft and the next token,
+        // so 16 tokens take 9 steps that yield 17
+        assertTrue(Pattern.compile("speculative decode: 1\\.89 tokens per step; a verify step of 2 tokens [\\d.]+ ms plus "
+                + "[\\d.]+ ms for the MTP layer against a plain decode step of [\\d.]+ ms").matcher(result.out()).find(), result.out());
+        Result refused = run("bench", "--model", GLM_NANO.toString(), "--threads", "1", "--speculative", "mtp",
+                "--gen-tokens", "4", "--prompt-tokens", "0", "--repetitions", "1");
+        assertEquals(1, refused.exitCode());
+        assertTrue(refused.err().contains("no multi-token-prediction layer"), refused.err());
+        Result needsMethod = run("serve", "--model", GLM_NANO.toString(), "--draft-tokens", "3");
+        assertEquals(2, needsMethod.exitCode());
+        assertTrue(needsMethod.err().contains("--draft-tokens needs --speculative ngram"), needsMethod.err());
+    }
+
     @Test
     void quantBenchWritesItsTableJsonCsvAndChart(@TempDir Path dir) throws IOException {
         Result result = run("quant-bench", "--model", GLM_NANO.toString(), "--formats", "bf16,q8", "--text",

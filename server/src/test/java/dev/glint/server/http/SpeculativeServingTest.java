@@ -27,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * glint serve on glm-nano-mtp, whose checkpoint has an MTP layer: drafts are on by default, answers are the
- * reference's, and usage and /metrics count the drafts.
+ * glint serve --speculative mtp on glm-nano-mtp, whose checkpoint has an MTP layer: answers are the reference's, and
+ * usage and /metrics count the drafts.
  */
 class SpeculativeServingTest {
     private static final Path GLM_NANO_MTP = Path.of("../models/glm-nano-mtp");
@@ -40,7 +40,8 @@ class SpeculativeServingTest {
 
     @BeforeAll
     static void start() throws InterruptedException {
-        served = ServedModel.load(GLM_NANO_MTP, new ServedModel.Options("glm-nano", 2, 2048, 8, 256, 64));
+        served = ServedModel.load(GLM_NANO_MTP, new ServedModel.Options("glm-nano", 2, 2048, 8, 256, 64)
+                .withSpeculation(Speculation.mtp()));
         server = OpenAiServer.start(served, "127.0.0.1", 0, null);
         base = "http://127.0.0.1:" + server.port();
         client = OpenAIOkHttpClient.builder().baseUrl(base + "/v1").apiKey("unused").maxRetries(0).build();
@@ -53,7 +54,10 @@ class SpeculativeServingTest {
     }
 
     @Test
-    void aCheckpointWithAnMtpLayerDraftsWithItByDefault() {
+    void speculationIsOffUnlessAskedForEvenWithAnMtpLayer() {
+        try (ServedModel plain = ServedModel.load(GLM_NANO_MTP, new ServedModel.Options("glm-nano", 1, 256, 1, 256, 0))) {
+            assertEquals(Speculation.NONE, plain.scheduler().speculation());
+        }
         assertEquals(Speculation.mtp(), served.scheduler().speculation());
     }
 
