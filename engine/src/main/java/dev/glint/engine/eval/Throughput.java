@@ -134,79 +134,102 @@ public record Throughput(double[] prefill, double[] decode, long poolBytes) {
     }
 
     /**
-     * Decode with speculation, as the scheduler runs it for one sequence: each step verifies the last token and its
-     * drafts, and with MTP the layer then drafts from the positions the step kept. Random weights guess nothing, so
-     * a seeded coin accepts each draft with probability {@code acceptRate} (the first refusal ends the step's run); what
-     * a step costs does not depend on whether its guesses were right.
+     * Decode with speculation, as the scheduler runs it: each step verifies every sequence's last token and its drafts
+     * together, and with MTP the layer then drafts from the positions each sequence kept. Random weights guess nothing,
+     * so a seeded coin accepts each draft with probability {@code acceptRate} (a sequence's first refusal ends its
+     * run); what a step costs does not depend on whether its guesses were right.
      *
-     * @param tokensPerSecond tokens generated per second, per repetition
-     * @param tokensPerStep   tokens a verify step yielded on average
-     * @param verifyMillis    one verify step (the last token and its drafts through the main model), on average
+     * @param tokensPerSecond tokens generated per second by all sequences together, per repetition
+     * @param tokensPerStep   tokens a step yielded per sequence, on average
+     * @param verifyMillis    one verify step (every sequence's last token and drafts through the main model), on average
      * @param draftMillis     one MTP pass after a step, on average (0 for n-gram drafts, whose lookup is not timed)
      */
     public record Speculative(double[] tokensPerSecond, double tokensPerStep, double verifyMillis, double draftMillis) {
     }
 
-    public static Speculative measureSpeculative(Glm4Moe glm, KvType type, Speculation speculation, int genTokens,
-                                                 double acceptRate, int repetitions) {
-        if (!speculation.drafts() || genTokens < 1 || repetitions < 1 || !(acceptRate >= 0 && acceptRate <= 1)) {
-            throw new IllegalArgumentException("speculative decoding needs a draft method, at least 1 token and 1 "
-                    + "repetition and an acceptance rate in [0, 1], got " + speculation + ", " + genTokens + ", "
-                    + repetitions + " and " + acceptRate);
+    public static Speculative measureSpeculative(Glm4Moe glm, KvType type, Speculation speculation, int sequences,
+                                                 int genTokens, double acceptRate, int repetitions) {
+        if (!speculation.drafts() || sequences < 1 || genTokens < 1 || repetitions < 1
+                || !(acceptRate >= 0 && acceptRate <= 1)) {
+            throw new IllegalArgumentException("speculative decoding needs a draft method, at least 1 sequence, token and "
+                    + "repetition and an acceptance rate in [0, 1], got " + speculation + ", " + sequences + ", "
+                    + genTokens + ", " + repetitions + " and " + acceptRate);
         }
         boolean mtp = speculation.method() == Speculation.Method.MTP;
         int k = speculation.draftTokens();
         int hidden = glm.config().hiddenSize();
         int vocab = glm.config().vocabSize();
+        // room for a sequence whose drafts all hold while the slowest one's never do
+        int capacity = Math.ceilDiv((k + 1) * (genTokens + 1), KvPool.BLOCK_TOKENS) * KvPool.BLOCK_TOKENS;
         SplittableRandom random = new SplittableRandom(42);
         double[] rates = new double[repetitions];
         long steps = 0;
-        long emittedTotal = 0;
+        long yielded = 0;
         long verifyNanos = 0;
         long draftNanos = 0;
         for (int r = 0; r < repetitions; r++) {
-            try (KvPool pool = new KvPool(glm.kvLayout(type, mtp), genTokens + k + 1);
-                 KvCache cache = new KvCache(pool, pool.capacityTokens())) {
-                int token = random.nextInt(vocab);
-                int[] drafts = new int[0];
+            List<KvCache> caches = new ArrayList<>();
+            try (KvPool pool = new KvPool(glm.kvLayout(type, mtp), sequences * capacity)) {
+                int[] tokens = new int[sequences];
+                int[][] drafts = new int[sequences][0];
+                for (int s = 0; s < sequences; s++) {
+                    caches.add(new KvCache(pool, capacity));
+                    tokens[s] = random.nextInt(vocab);
+                }
                 int emitted = 0;
+                long generated = 0;
                 long start = System.nanoTime();
                 while (emitted < genTokens) {
-                    int before = cache.length();
-                    int[] input = new int[1 + drafts.length];
-                    input[0] = token;
-                    System.arraycopy(drafts, 0, input, 1, drafts.length);
+                    List<Glm4Moe.Step> step = new ArrayList<>();
+                    int[] before = new int[sequences];
+                    for (int s = 0; s < sequences; s++) {
+                        before[s] = caches.get(s).length();
+                        int[] input = new int[1 + drafts[s].length];
+                        input[0] = tokens[s];
+                        System.arraycopy(drafts[s], 0, input, 1, drafts[s].length);
+                        step.add(new Glm4Moe.Step(caches.get(s), input, drafts[s].length > 0, drafts[s].length));
+                    }
                     long verifyStart = System.nanoTime();
-                    Glm4Moe.Output out = glm.forward(List.of(new Glm4Moe.Step(cache, input, drafts.length > 0, drafts.length))).getFirst();
+                    List<Glm4Moe.Output> outputs = glm.forward(step);
                     verifyNanos += System.nanoTime() - verifyStart;
-                    int accepted = 0;
-                    while (accepted < drafts.length && random.nextDouble() < acceptRate) {
-                        accepted++;
+                    List<Glm4Moe.DraftStep> draftSteps = new ArrayList<>();
+                    int fewest = Integer.MAX_VALUE;
+                    for (int s = 0; s < sequences; s++) {
+                        int accepted = 0;
+                        while (accepted < drafts[s].length && random.nextDouble() < acceptRate) {
+                            accepted++;
+                        }
+                        caches.get(s).advance(Arrays.copyOf(drafts[s], accepted));
+                        fewest = Math.min(fewest, accepted + 1);
+                        generated += accepted + 1;
+                        int[] next = Arrays.copyOfRange(step.get(s).tokens(), 1, accepted + 2);
+                        tokens[s] = random.nextInt(vocab);
+                        next[accepted] = tokens[s];
+                        draftSteps.add(new Glm4Moe.DraftStep(caches.get(s), before[s],
+                                Arrays.copyOf(outputs.get(s).hidden(), (accepted + 1) * hidden), next));
                     }
-                    cache.advance(Arrays.copyOf(drafts, accepted));
-                    emitted += accepted + 1;
+                    // the sequences advance unevenly; the slowest one's tokens count, as no sequence stops early
+                    emitted += fewest;
                     steps++;
-                    token = random.nextInt(vocab);
+                    List<float[]> draftLogits = List.of();
                     if (mtp) {
-                        int[] next = Arrays.copyOfRange(input, 1, accepted + 2);
-                        next[accepted] = token;
                         long draftStart = System.nanoTime();
-                        float[] logits = glm.draft(List.of(new Glm4Moe.DraftStep(cache, before,
-                                Arrays.copyOf(out.hidden(), (accepted + 1) * hidden), next))).getFirst();
+                        draftLogits = glm.draft(draftSteps);
                         draftNanos += System.nanoTime() - draftStart;
-                        drafts = new int[]{Sampler.argmax(logits, vocab)};
-                    } else {
-                        drafts = random.ints(Math.min(k, Math.max(0, genTokens - emitted - 1)), 0, vocab).toArray();
                     }
-                    if (cache.length() + 1 + drafts.length > pool.capacityTokens()) {
-                        drafts = new int[0];
+                    for (int s = 0; s < sequences; s++) {
+                        drafts[s] = mtp ? new int[]{Sampler.argmax(draftLogits.get(s), vocab)}
+                                : random.ints(k, 0, vocab).toArray();
                     }
                 }
-                rates[r] = emitted / ((System.nanoTime() - start) / 1e9);
-                emittedTotal += emitted;
+                rates[r] = generated / ((System.nanoTime() - start) / 1e9);
+                yielded += generated;
+            } finally {
+                caches.forEach(KvCache::close);
             }
         }
-        return new Speculative(rates, (double) emittedTotal / steps, verifyNanos / 1e6 / steps, draftNanos / 1e6 / steps);
+        return new Speculative(rates, (double) yielded / steps / sequences, verifyNanos / 1e6 / steps,
+                draftNanos / 1e6 / steps);
     }
 
     private static double seconds(Runnable run) {

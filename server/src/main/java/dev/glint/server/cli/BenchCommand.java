@@ -69,9 +69,8 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--depth must be at least 0, got " + depths);
         }
         Speculation speculative = speculation.speculation();
-        if (speculative != null && speculative.drafts() && (parallel > 1 || timing.genTokens < 1)) {
-            throw new IllegalArgumentException("--speculative measures one sequence's decode: it needs --gen-tokens of at "
-                    + "least 1 and no --parallel");
+        if (speculative != null && speculative.drafts() && timing.genTokens < 1) {
+            throw new IllegalArgumentException("--speculative measures decode: it needs --gen-tokens of at least 1");
         }
         KvType type = timing.type();
         try (Glm4Moe glm = model.load(Activations.INT8); WorkerPool probePool = new WorkerPool(model.threads)) {
@@ -92,6 +91,9 @@ final class BenchCommand implements Callable<Integer> {
                         timing.repetitions);
                 double bytesPerStep = bytesPerParameter * Footprint.weightsReadPerStep(glm.config(), parallel);
                 printRows(" x" + parallel, speed, bytesPerStep, parallel, probePool, bandwidths);
+                if (speculative != null && speculative.drafts()) {
+                    printSpeculative(glm, type, speculative, mean(speed.decode()));
+                }
                 if (timing.genTokens > 0) {
                     System.out.printf("weights read per step of %d tokens (the union of their experts under uniform "
                             + "routing): %.1f MB; at the probed bandwidth that allows %.1f tok/s%n", parallel,
@@ -139,19 +141,23 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
-    /** The same decode with drafts verified in each step, beside the plain decode's rate {@code plain}. */
+    /**
+     * The same decode of {@code --parallel} sequences with drafts verified in each step, beside the plain decode's
+     * aggregate rate {@code plain}.
+     */
     private void printSpeculative(Glm4Moe glm, KvType type, Speculation speculative, double plain) {
-        Throughput.Speculative speed = Throughput.measureSpeculative(glm, type, speculative, timing.genTokens, acceptRate,
-                timing.repetitions);
+        Throughput.Speculative speed = Throughput.measureSpeculative(glm, type, speculative, parallel, timing.genTokens,
+                acceptRate, timing.repetitions);
         String method = speculative.method().name().toLowerCase(Locale.ROOT);
-        System.out.printf("| tg%d %s, %d draft%s, %.0f%% held | | %s | | |%n", timing.genTokens, method,
-                speculative.draftTokens(), speculative.draftTokens() == 1 ? "" : "s", 100 * acceptRate,
-                summary(speed.tokensPerSecond()));
-        System.out.printf("speculative decode: %.2f tokens per step; a verify step of %d tokens %.2f ms%s against a plain "
-                        + "decode step of %.2f ms: %.2fx the plain decode%n", speed.tokensPerStep(),
-                speculative.draftTokens() + 1, speed.verifyMillis(),
+        System.out.printf("| tg%d%s %s, %d draft%s, %.0f%% held | | %s | | |%n", timing.genTokens,
+                parallel > 1 ? " x" + parallel : "", method, speculative.draftTokens(),
+                speculative.draftTokens() == 1 ? "" : "s", 100 * acceptRate, summary(speed.tokensPerSecond()));
+        System.out.printf("speculative decode: %.2f tokens per step%s; a verify step of %d tokens%s %.2f ms%s against a "
+                        + "plain decode step of %.2f ms: %.2fx the plain decode%n", speed.tokensPerStep(),
+                parallel > 1 ? " and sequence" : "", speculative.draftTokens() + 1, parallel > 1 ? " per sequence" : "",
+                speed.verifyMillis(),
                 speed.draftMillis() > 0 ? " plus %.2f ms for the MTP layer".formatted(speed.draftMillis()) : "",
-                1000 / plain, mean(speed.tokensPerSecond()) / plain);
+                1000.0 * parallel / plain, mean(speed.tokensPerSecond()) / plain);
     }
 
     private static String summary(double[] values) {
