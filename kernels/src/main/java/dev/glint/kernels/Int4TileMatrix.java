@@ -387,7 +387,8 @@ public final class Int4TileMatrix implements Matrix {
 
     /**
      * {@link #integerPartFourTokens} for the two tokens {@code t} and {@code t + 1}: the few tokens of a verify step
-     * or of an expert that a handful of decoding sequences chose share each load and split of a column pair.
+     * or of an expert that a handful of decoding sequences chose share each load and split of a column pair. Written
+     * out in place for the reason given there; the four-token kernel run with two tokens would do twice the arithmetic.
      */
     private void integerPartTwoTokens(int first, int p, Int8Activations x, int t, float[] dst, int at, int stride) {
         byte[] q = x.q();
