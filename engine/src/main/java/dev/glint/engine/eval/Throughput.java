@@ -4,6 +4,7 @@ import dev.glint.engine.kv.KvCache;
 import dev.glint.engine.kv.KvPool;
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.sampling.Sampler;
+import dev.glint.engine.speculative.NgramDrafter;
 import dev.glint.engine.speculative.Speculation;
 import dev.glint.kernels.KvType;
 
@@ -230,6 +231,76 @@ public record Throughput(double[] prefill, double[] decode, long poolBytes) {
         }
         return new Speculative(rates, (double) yielded / steps / sequences, verifyNanos / 1e6 / steps,
                 draftNanos / 1e6 / steps);
+    }
+
+    /**
+     * Decode of known answers with n-gram drafts: each answer is decoded once plainly and once with drafts looked up
+     * in its prompt and what came of the answer so far, a draft holding while it agrees with the answer, as if the
+     * model had written that answer (greedy decoding that reproduces it gives exactly these steps). Prompts are
+     * prefilled untimed; the first answer token comes of the prefill, so each answer times its other tokens.
+     *
+     * @param plainTokensPerSecond       answer tokens per second decoded one at a time, all answers together
+     * @param speculativeTokensPerSecond the same with drafts
+     * @param draftTokens                drafts verified
+     * @param acceptedDraftTokens        drafts that held
+     * @param steps                      verify steps taken
+     * @param tokens                     answer tokens timed
+     */
+    public record Replay(double plainTokensPerSecond, double speculativeTokensPerSecond, long draftTokens,
+                         long acceptedDraftTokens, long steps, long tokens) {
+    }
+
+    public static Replay replayAnswers(Glm4Moe glm, KvType type, int maxDrafts, List<int[]> prompts, List<int[]> answers) {
+        if (maxDrafts < 1 || prompts.size() != answers.size() || prompts.isEmpty()) {
+            throw new IllegalArgumentException("a replay needs at least one draft and one answer per prompt, got "
+                    + maxDrafts + " drafts for " + prompts.size() + " prompts and " + answers.size() + " answers");
+        }
+        long plainNanos = 0;
+        long speculativeNanos = 0;
+        long drafted = 0;
+        long accepted = 0;
+        long steps = 0;
+        long tokens = 0;
+        for (int item = 0; item < prompts.size(); item++) {
+            int[] prompt = prompts.get(item);
+            int[] answer = answers.get(item);
+            int[] context = Arrays.copyOf(prompt, prompt.length + answer.length);
+            System.arraycopy(answer, 0, context, prompt.length, answer.length);
+            try (KvPool pool = new KvPool(glm.config(), type, context.length + maxDrafts + 1);
+                 KvCache plain = new KvCache(pool, pool.capacityTokens())) {
+                glm.forward(prompt, plain, false);
+                long start = System.nanoTime();
+                for (int i = 0; i + 1 < answer.length; i++) {
+                    glm.forward(new int[]{answer[i]}, plain, false);
+                }
+                plainNanos += System.nanoTime() - start;
+            }
+            try (KvPool pool = new KvPool(glm.config(), type, context.length + maxDrafts + 1);
+                 KvCache cache = new KvCache(pool, pool.capacityTokens())) {
+                glm.forward(prompt, cache, false);
+                long start = System.nanoTime();
+                // answer[0, known) has been drawn; answer[known - 1] is the one token not yet in the cache
+                for (int known = 1; known < answer.length; ) {
+                    int[] drafts = NgramDrafter.draft(context, prompt.length + known, Math.min(maxDrafts, answer.length - known - 1));
+                    int[] input = new int[1 + drafts.length];
+                    input[0] = answer[known - 1];
+                    System.arraycopy(drafts, 0, input, 1, drafts.length);
+                    glm.forward(List.of(new Glm4Moe.Step(cache, input, drafts.length > 0, drafts.length)));
+                    int held = 0;
+                    while (held < drafts.length && drafts[held] == answer[known + held]) {
+                        held++;
+                    }
+                    cache.advance(Arrays.copyOf(drafts, held));
+                    drafted += drafts.length;
+                    accepted += held;
+                    steps++;
+                    known += held + 1;
+                }
+                speculativeNanos += System.nanoTime() - start;
+            }
+            tokens += answer.length - 1;
+        }
+        return new Replay(tokens / (plainNanos / 1e9), tokens / (speculativeNanos / 1e9), drafted, accepted, steps, tokens);
     }
 
     private static double seconds(Runnable run) {

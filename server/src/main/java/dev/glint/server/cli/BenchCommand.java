@@ -1,10 +1,13 @@
 package dev.glint.server.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.glint.engine.eval.Throughput;
 import dev.glint.engine.kv.KvLayout;
 import dev.glint.engine.model.Footprint;
 import dev.glint.engine.model.Glm4Moe;
 import dev.glint.engine.speculative.Speculation;
+import dev.glint.engine.text.tokenizer.Tokenizer;
 import dev.glint.kernels.KvType;
 import dev.glint.kernels.MatrixProducts.Activations;
 import dev.glint.kernels.ReadBandwidth;
@@ -14,6 +17,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Locale;
 import java.util.List;
@@ -58,6 +64,15 @@ final class BenchCommand implements Callable<Integer> {
                     + "weights guess nothing (default ${DEFAULT-VALUE}, glm-nano-mtp's rate along its eval answers).")
     double acceptRate = 0.92;
 
+    @Option(names = "--answers", paramLabel = "FILE.json",
+            description = "With --speculative ngram: decode these answers to their prompts ({\"items\": [{\"prompt\": ..., "
+                    + "\"answer\": ...}]}, such as benchmarks/code-edits.json) plainly and with n-gram drafts that hold "
+                    + "while they agree with the answer, instead of drafts held at --accept-rate.")
+    Path answers;
+
+    @Option(names = "--tokenizer", paramLabel = "DIR", description = "The tokenizer of --answers (default: the model's).")
+    Path tokenizer;
+
     @Override
     public Integer call() {
         if (parallel < 1 || parallel > 1 && (timing.promptTokens < 1 || !depths.equals(List.of(0)))) {
@@ -71,6 +86,10 @@ final class BenchCommand implements Callable<Integer> {
         Speculation speculative = speculation.speculation();
         if (speculative != null && speculative.drafts() && timing.genTokens < 1) {
             throw new IllegalArgumentException("--speculative measures decode: it needs --gen-tokens of at least 1");
+        }
+        if (answers != null && (speculative == null || speculative.method() != Speculation.Method.NGRAM || parallel > 1)) {
+            throw new IllegalArgumentException("--answers replays n-gram drafts of one sequence: it needs --speculative "
+                    + "ngram and no --parallel");
         }
         KvType type = timing.type();
         try (Glm4Moe glm = model.load(Activations.INT8); WorkerPool probePool = new WorkerPool(model.threads)) {
@@ -108,7 +127,11 @@ final class BenchCommand implements Callable<Integer> {
                     }
                     printRows(" @ d" + depth, speed, weightBytes + (double) depth * kvBytesPerToken, 1, probePool, bandwidths);
                     if (depth == 0 && speculative != null && speculative.drafts()) {
-                        printSpeculative(glm, type, speculative, mean(speed.decode()));
+                        if (answers != null) {
+                            printReplay(glm, type, speculative);
+                        } else {
+                            printSpeculative(glm, type, speculative, mean(speed.decode()));
+                        }
                     }
                 }
             }
@@ -158,6 +181,32 @@ final class BenchCommand implements Callable<Integer> {
                 speed.verifyMillis(),
                 speed.draftMillis() > 0 ? " plus %.2f ms for the MTP layer".formatted(speed.draftMillis()) : "",
                 1000.0 * parallel / plain, mean(speed.tokensPerSecond()) / plain);
+    }
+
+    /** Each answer of {@code --answers} decoded plainly and with n-gram drafts checked against it. */
+    private void printReplay(Glm4Moe glm, KvType type, Speculation speculative) {
+        List<int[]> prompts = new ArrayList<>();
+        List<int[]> replies = new ArrayList<>();
+        try {
+            Tokenizer words = Tokenizer.load(tokenizer != null ? tokenizer : model.directory());
+            for (JsonNode item : new ObjectMapper().readTree(answers.toFile()).path("items")) {
+                prompts.add(words.encode(item.path("prompt").asText()));
+                replies.add(words.encode(item.path("answer").asText()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + answers + " or its tokenizer: " + e.getMessage(), e);
+        }
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException(answers + " has no items with a prompt and an answer");
+        }
+        Throughput.Replay replay = Throughput.replayAnswers(glm, type, speculative.draftTokens(), prompts, replies);
+        System.out.printf("| %d answers of %s, %d tokens: plain / ngram, %d drafts | | %.2f / %.2f | | |%n", prompts.size(),
+                answers.getFileName(), replay.tokens(), speculative.draftTokens(), replay.plainTokensPerSecond(),
+                replay.speculativeTokensPerSecond());
+        System.out.printf("n-gram drafts along the answers: %d of %d held (%.1f%%), %.2f tokens per step: %.2fx the plain "
+                        + "decode%n", replay.acceptedDraftTokens(), replay.draftTokens(),
+                100.0 * replay.acceptedDraftTokens() / Math.max(1, replay.draftTokens()), (double) replay.tokens() / replay.steps(),
+                replay.speculativeTokensPerSecond() / replay.plainTokensPerSecond());
     }
 
     private static String summary(double[] values) {

@@ -227,6 +227,25 @@ class GlintCommandLineTest {
         assertTrue(needsMethod.err().contains("--draft-tokens needs --speculative ngram"), needsMethod.err());
     }
 
+    /**
+     * An answer that repeats its prompt's text: n-gram drafts looked up in the prompt hold along it, and the replay
+     * counts them.
+     */
+    @Test
+    void benchReplaysNgramDraftsAlongKnownAnswers(@TempDir Path dir) throws IOException {
+        Path answers = dir.resolve("answers.json");
+        Files.writeString(answers, "{\"items\": [{\"prompt\": \"Repeat: the capital of France is Paris.\", "
+                + "\"answer\": \"the capital of France is Paris.\"}]}");
+        Result result = run("bench", "--model", GLM_NANO.toString(), "--threads", "1", "--prompt-tokens", "0",
+                "--gen-tokens", "4", "--repetitions", "1", "--speculative", "ngram", "--draft-tokens", "4",
+                "--answers", answers.toString());
+        assertEquals(0, result.exitCode(), result.err());
+        assertTrue(result.out().contains("| 1 answers of answers.json, "), result.out());
+        Matcher held = Pattern.compile("n-gram drafts along the answers: (\\d+) of (\\d+) held").matcher(result.out());
+        assertTrue(held.find(), result.out());
+        assertTrue(Integer.parseInt(held.group(1)) > 0, "the answer copies its prompt: " + result.out());
+    }
+
     @Test
     void quantBenchWritesItsTableJsonCsvAndChart(@TempDir Path dir) throws IOException {
         Result result = run("quant-bench", "--model", GLM_NANO.toString(), "--formats", "bf16,q8", "--text",
