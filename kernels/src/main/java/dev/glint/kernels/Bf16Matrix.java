@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.LANES;
+import java.util.List;
 
 /** A row-major little-endian BF16 matrix, read in place from {@code data} (typically a memory-mapped checkpoint). */
 public record Bf16Matrix(MemorySegment data, int rows, int cols) implements Matrix {
@@ -135,5 +136,10 @@ public record Bf16Matrix(MemorySegment data, int rows, int cols) implements Matr
         for (int i = 0; i < cols; i++) {
             dst[i] = Vectors.bf16(data.get(BF16, base + 2L * i));
         }
+    }
+
+    @Override
+    public List<MemorySegment> memory() {
+        return List.of(data);
     }
 }

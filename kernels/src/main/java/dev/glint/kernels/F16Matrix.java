@@ -13,6 +13,7 @@ import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I16;
 import static dev.glint.kernels.Vectors.I32;
 import static dev.glint.kernels.Vectors.LANES;
+import java.util.List;
 
 /**
  * A row-major little-endian IEEE half-precision matrix, read in place (AWQ and GPTQ checkpoints keep their
@@ -139,5 +140,10 @@ public record F16Matrix(MemorySegment data, int rows, int cols) implements Matri
         for (int i = 0; i < cols; i++) {
             dst[i] = at(base + 2L * i);
         }
+    }
+
+    @Override
+    public List<MemorySegment> memory() {
+        return List.of(data);
     }
 }

@@ -9,6 +9,7 @@ import java.nio.ByteOrder;
 
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.LANES;
+import java.util.List;
 
 /** A row-major little-endian F32 matrix, read in place from {@code data}. */
 public record F32Matrix(MemorySegment data, int rows, int cols) implements Matrix {
@@ -62,5 +63,10 @@ public record F32Matrix(MemorySegment data, int rows, int cols) implements Matri
         for (int i = 0; i < cols; i++) {
             dst[i] = data.get(FLOAT, base + 4L * i);
         }
+    }
+
+    @Override
+    public List<MemorySegment> memory() {
+        return List.of(data);
     }
 }

@@ -16,6 +16,7 @@ import static dev.glint.kernels.Vectors.I32;
 import static dev.glint.kernels.Vectors.I8;
 import static dev.glint.kernels.Vectors.I8_PARTS;
 import static dev.glint.kernels.Vectors.LANES;
+import java.util.List;
 
 /**
  * A row-major FP8 E4M3FN matrix read in place, with F32 scales over {@code blockRows × blockCols} tiles:
@@ -297,5 +298,10 @@ public final class Fp8Matrix implements Matrix {
         for (int i = 0; i < cols; i++) {
             dst[i] = e4m3(data.get(ValueLayout.JAVA_BYTE, base + i)) * scale(scaleRow(r) + i / blockCols);
         }
+    }
+
+    @Override
+    public List<MemorySegment> memory() {
+        return List.of(data, scales);
     }
 }

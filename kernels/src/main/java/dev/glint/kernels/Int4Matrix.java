@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I32;
 import static dev.glint.kernels.Vectors.LANES;
+import java.util.List;
 
 /**
  * A 4-bit matrix with one (scale, min) pair per group of {@code groupSize} consecutive weights of a row:
@@ -508,5 +509,10 @@ public final class Int4Matrix implements Matrix {
         for (int j = 0; j < cols; j++) {
             dst[columnOrder == null ? j : columnOrder[j]] = weightScalar(r, j);
         }
+    }
+
+    @Override
+    public List<MemorySegment> memory() {
+        return List.of(nibbles, scales, mins);
     }
 }

@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I32;
 import static dev.glint.kernels.Vectors.LANES;
+import java.util.List;
 
 /**
  * Glint's q4 in the layout of its integer kernel: {@code W = q · scale + min}, {@code q} unsigned 0..15, one BF16
@@ -554,5 +555,10 @@ public final class Int4TileMatrix implements Matrix {
         for (int c = 0; c < cols; c++) {
             dst[c] = weightScalar(r, c);
         }
+    }
+
+    @Override
+    public List<MemorySegment> memory() {
+        return List.of(nibbles, scales, mins);
     }
 }

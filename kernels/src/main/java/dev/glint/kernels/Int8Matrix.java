@@ -13,6 +13,7 @@ import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I8;
 import static dev.glint.kernels.Vectors.I8_PARTS;
 import static dev.glint.kernels.Vectors.LANES;
+import java.util.List;
 
 /**
  * Glint's q8, as GGUF's Q8_0: signed 8-bit weights with one F16 scale per block of 32 consecutive weights of a row,
@@ -279,5 +280,10 @@ public final class Int8Matrix implements Matrix {
         for (int c = 0; c < cols; c++) {
             dst[c] = weightScalar(r, c);
         }
+    }
+
+    @Override
+    public List<MemorySegment> memory() {
+        return List.of(weights, scales);
     }
 }

@@ -1,5 +1,8 @@
 package dev.glint.kernels;
 
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
 /**
  * A weight matrix {@code W[rows][cols]} read in place, used as {@code y = x · Wᵀ}. Each format widens its rows to
  * float; the SIMD kernels have scalar twins that tests hold them to.
@@ -19,6 +22,9 @@ public sealed interface Matrix permits Bf16Matrix, F16Matrix, F32Matrix, Fp8Matr
     void loadRow(int r, float[] dst);
 
     void loadRowScalar(int r, float[] dst);
+
+    /** The memory the products read: where the weights lie, for telling the operating system what to keep or fetch. */
+    List<MemorySegment> memory();
 
     /**
      * Batched product for rows {@code [from, to)}: {@code out[t][r] = W[r] · x[t]} for {@code n} tokens, {@code x}

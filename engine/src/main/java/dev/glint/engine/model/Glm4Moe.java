@@ -1,6 +1,7 @@
 package dev.glint.engine.model;
 
 import dev.glint.engine.checkpoint.Checkpoint;
+import dev.glint.engine.checkpoint.PageAdvice;
 import dev.glint.engine.kv.KvCache;
 import dev.glint.engine.kv.KvLayout;
 import dev.glint.engine.kv.PagedSelfAttention;
@@ -40,6 +41,7 @@ public final class Glm4Moe implements AutoCloseable {
     private final double[] inverseFrequencies;
     private final PagedSelfAttention attention;
     private final Activations activations;
+    private volatile boolean prefetchExperts;
 
     private Glm4Moe(Glm4MoeConfig config, Checkpoint checkpoint, WorkerPool pool, QuantizationPlan plan,
                     QuantizationProgress progress, Activations activations) {
@@ -95,6 +97,43 @@ public final class Glm4Moe implements AutoCloseable {
 
     public Checkpoint checkpoint() {
         return checkpoint;
+    }
+
+    /**
+     * Locks in memory the weights every token reads — attention, dense and shared-expert MLPs, routers, the LM head,
+     * and the MTP layer's — so that when the checkpoint does not fit, only routed experts page. The embedding table
+     * and the routed experts, of which a token reads a few rows or matrices, stay paged. Returns the bytes locked.
+     */
+    public long lockWeightsEveryTokenReads() {
+        List<Matrix> always = new ArrayList<>(List.of(weights.lmHead()));
+        List<Layer> layers = new ArrayList<>(weights.layers());
+        if (weights.mtp() != null) {
+            layers.add(weights.mtp().layer());
+            always.add(weights.mtp().ehProj());
+        }
+        for (Layer layer : layers) {
+            SelfAttention a = layer.selfAttention();
+            always.addAll(List.of(a.qProj(), a.kProj(), a.vProj(), a.oProj()));
+            if (layer.mlp() != null) {
+                always.addAll(List.of(layer.mlp().gateProj(), layer.mlp().upProj(), layer.mlp().downProj()));
+            }
+            if (layer.moe() != null) {
+                always.add(layer.moe().gate());
+                Mlp shared = layer.moe().sharedExperts();
+                if (shared != null) {
+                    always.addAll(List.of(shared.gateProj(), shared.upProj(), shared.downProj()));
+                }
+            }
+        }
+        return PageAdvice.lock(always.stream().flatMap(m -> m.memory().stream()).toList());
+    }
+
+    /**
+     * With {@code on}, each MoE layer asks the operating system for its chosen experts' pages as soon as its router
+     * has chosen them, so that those not in memory are read from disk all at once rather than one fault at a time.
+     */
+    public void prefetchExperts(boolean on) {
+        prefetchExperts = on;
     }
 
     /** Bytes of weights the forward pass reads from: mapped, quantized at load or repacked. */
@@ -399,6 +438,12 @@ public final class Glm4Moe implements AutoCloseable {
                 }
                 chosen.add(e);
                 inputs.add(new ExpertInput(w.experts().get(e), xe, tokens.size()));
+            }
+        }
+        if (prefetchExperts) {
+            for (ExpertInput in : inputs) {
+                PageAdvice.willNeed(List.of(in.mlp().gateProj(), in.mlp().upProj(), in.mlp().downProj()).stream()
+                        .flatMap(m -> m.memory().stream()).toList());
             }
         }
         if (w.sharedExperts() != null) {

@@ -59,6 +59,9 @@ final class BenchCommand implements Callable<Integer> {
     @Mixin
     SpeculationOptions speculation;
 
+    @Mixin
+    PagingOptions paging;
+
     @Option(names = "--accept-rate", paramLabel = "R",
             description = "With --speculative: the share of drafts that hold, forced by a seeded coin, since random "
                     + "weights guess nothing (default ${DEFAULT-VALUE}, glm-nano-mtp's rate along its eval answers).")
@@ -93,6 +96,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         KvType type = timing.type();
         try (Glm4Moe glm = model.load(Activations.INT8); WorkerPool probePool = new WorkerPool(model.threads)) {
+            paging.apply(glm);
             Throughput.Test test = timing.test(glm);
             Footprint footprint = Footprint.of(glm.config());
             // in double: resident bytes times parameters passes a long at GLM-4.5-Air's sizes

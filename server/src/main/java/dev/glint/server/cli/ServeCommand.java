@@ -81,6 +81,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     SpeculationOptions speculation;
 
+    @Mixin
+    PagingOptions paging;
+
     @Override
     public Integer call() throws InterruptedException {
         QuantizationPlan plan = quantize.plan();
@@ -90,6 +93,7 @@ final class ServeCommand implements Callable<Integer> {
                 QuantizationProgressBar.quantizing(plan));
         OpenAiServer server;
         try {
+            paging.apply(served.model());
             server = OpenAiServer.start(served, host, port, apiKey, limits.http(), ServerLog.stderr());
         } catch (RuntimeException | InterruptedException e) {
             served.close();

@@ -178,6 +178,11 @@ public final class ServedModel implements AutoCloseable {
         return plan;
     }
 
+    /** The model the scheduler steps; for what the command line does once it is loaded (locking its weights). */
+    public Glm4Moe model() {
+        return model;
+    }
+
     public Scheduler scheduler() {
         return scheduler;
     }
