@@ -6,10 +6,10 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.LANES;
-import java.util.List;
 
 /** A row-major little-endian BF16 matrix, read in place from {@code data} (typically a memory-mapped checkpoint). */
 public record Bf16Matrix(MemorySegment data, int rows, int cols) implements Matrix {

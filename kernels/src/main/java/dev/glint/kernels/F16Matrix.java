@@ -8,12 +8,12 @@ import jdk.incubator.vector.VectorOperators;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I16;
 import static dev.glint.kernels.Vectors.I32;
 import static dev.glint.kernels.Vectors.LANES;
-import java.util.List;
 
 /**
  * A row-major little-endian IEEE half-precision matrix, read in place (AWQ and GPTQ checkpoints keep their

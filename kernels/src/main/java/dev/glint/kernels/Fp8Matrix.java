@@ -10,13 +10,13 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I32;
 import static dev.glint.kernels.Vectors.I8;
 import static dev.glint.kernels.Vectors.I8_PARTS;
 import static dev.glint.kernels.Vectors.LANES;
-import java.util.List;
 
 /**
  * A row-major FP8 E4M3FN matrix read in place, with F32 scales over {@code blockRows × blockCols} tiles:

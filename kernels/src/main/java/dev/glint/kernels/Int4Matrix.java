@@ -13,11 +13,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I32;
 import static dev.glint.kernels.Vectors.LANES;
-import java.util.List;
 
 /**
  * A 4-bit matrix with one (scale, min) pair per group of {@code groupSize} consecutive weights of a row:

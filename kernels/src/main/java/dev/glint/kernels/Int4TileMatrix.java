@@ -12,11 +12,11 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I32;
 import static dev.glint.kernels.Vectors.LANES;
-import java.util.List;
 
 /**
  * Glint's q4 in the layout of its integer kernel: {@code W = q · scale + min}, {@code q} unsigned 0..15, one BF16

@@ -8,12 +8,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.List;
 
 import static dev.glint.kernels.Vectors.F32;
 import static dev.glint.kernels.Vectors.I8;
 import static dev.glint.kernels.Vectors.I8_PARTS;
 import static dev.glint.kernels.Vectors.LANES;
-import java.util.List;
 
 /**
  * Glint's q8, as GGUF's Q8_0: signed 8-bit weights with one F16 scale per block of 32 consecutive weights of a row,
