@@ -44,11 +44,11 @@ public final class Glm4Moe implements AutoCloseable {
     private volatile boolean prefetchExperts;
 
     private Glm4Moe(Glm4MoeConfig config, Checkpoint checkpoint, WorkerPool pool, QuantizationPlan plan,
-                    QuantizationProgress progress, Activations activations) {
+                    QuantizationProgress progress, Activations activations, boolean withMtp) {
         this.config = config;
         this.activations = activations;
         this.checkpoint = checkpoint;
-        this.weights = Glm4MoeWeights.load(checkpoint, config, MatrixReader.open(checkpoint, plan, pool, progress));
+        this.weights = Glm4MoeWeights.load(checkpoint, config, MatrixReader.open(checkpoint, plan, pool, progress), withMtp);
         this.pool = pool;
         this.router = new MoeRouter(config);
         this.attention = new PagedSelfAttention(config, pool);
@@ -76,12 +76,18 @@ public final class Glm4Moe implements AutoCloseable {
      */
     public static Glm4Moe load(Path modelDir, int threads, QuantizationPlan plan, QuantizationProgress progress,
                                Activations activations) {
+        return load(modelDir, threads, plan, progress, activations, false);
+    }
+
+    /** As above, with the checkpoint's multi-token-prediction layer when {@code withMtp} and it has one ({@link #draft}). */
+    public static Glm4Moe load(Path modelDir, int threads, QuantizationPlan plan, QuantizationProgress progress,
+                               Activations activations, boolean withMtp) {
         Glm4MoeConfig config = Glm4MoeConfig.load(modelDir);
         Checkpoint checkpoint = Checkpoint.open(modelDir);
         WorkerPool pool = null;
         try {
             pool = new WorkerPool(threads);
-            return new Glm4Moe(config, checkpoint, pool, plan, progress, activations);
+            return new Glm4Moe(config, checkpoint, pool, plan, progress, activations, withMtp);
         } catch (RuntimeException e) {
             if (pool != null) {
                 pool.close();
@@ -149,7 +155,7 @@ public final class Glm4Moe implements AutoCloseable {
     /** How a KV pool of {@code type} lays out this model's layers, and the MTP layer after them when {@code withMtp}. */
     public KvLayout kvLayout(KvType type, boolean withMtp) {
         if (withMtp && !hasMtp()) {
-            throw new IllegalStateException("the checkpoint has no multi-token-prediction layer");
+            throw noMtp();
         }
         return KvLayout.of(config, type, config.numHiddenLayers() + (withMtp ? 1 : 0));
     }
@@ -238,7 +244,13 @@ public final class Glm4Moe implements AutoCloseable {
         add(h, layer.moe() != null ? moe(layer.moe(), m, n) : mlp(layer.mlp(), m, n));
     }
 
-    /** Whether the checkpoint has a multi-token-prediction layer, so that {@link #draft} can run. */
+    private IllegalStateException noMtp() {
+        return new IllegalStateException(config.numNextnPredictLayers() == 0
+                ? "the checkpoint has no multi-token-prediction layer"
+                : "the model was loaded without its multi-token-prediction layer");
+    }
+
+    /** Whether the multi-token-prediction layer was loaded (asked for, and in the checkpoint), so that {@link #draft} can run. */
     public boolean hasMtp() {
         return weights.mtp() != null;
     }
@@ -266,7 +278,7 @@ public final class Glm4Moe implements AutoCloseable {
     public List<float[]> draft(List<DraftStep> steps) {
         Glm4MoeWeights.Mtp mtp = weights.mtp();
         if (mtp == null) {
-            throw new IllegalStateException("the checkpoint has no multi-token-prediction layer");
+            throw noMtp();
         }
         Tokens batch = Tokens.ofDrafts(steps);
         int n = batch.count();

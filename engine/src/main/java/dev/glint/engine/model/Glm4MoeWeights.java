@@ -15,8 +15,8 @@ import java.util.List;
 /**
  * The tensors of a {@code Glm4MoeForCausalLM} checkpoint under their Hugging Face names, each checked for shape.
  * Matrices stay in the mapped file; the small 1-D tensors (norm weights, biases, the routing bias) are widened to
- * float arrays once. The multi-token-prediction layer at index {@code num_hidden_layers}, when the checkpoint has one, is
- * {@link #mtp}; null otherwise.
+ * float arrays once. The multi-token-prediction layer at index {@code num_hidden_layers} is {@link #mtp} when it was asked
+ * for and the checkpoint has one; null otherwise.
  */
 public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] norm, Matrix lmHead, Mtp mtp,
                              MatrixReader matrices) implements AutoCloseable {
@@ -52,15 +52,23 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
 
     /** Takes ownership of {@code matrices}, which reads (or has quantized) the checkpoint's matrices. */
     public static Glm4MoeWeights load(Checkpoint checkpoint, Glm4MoeConfig config, MatrixReader matrices) {
+        return load(checkpoint, config, matrices, false);
+    }
+
+    /**
+     * As above, with the MTP layer when {@code withMtp} and the checkpoint has one: only drafting reads it, and loading
+     * it compares its head with the LM head and quantizes it with the rest.
+     */
+    public static Glm4MoeWeights load(Checkpoint checkpoint, Glm4MoeConfig config, MatrixReader matrices, boolean withMtp) {
         try {
-            return load(new Reader(checkpoint, matrices), checkpoint, config);
+            return load(new Reader(checkpoint, matrices), checkpoint, config, withMtp);
         } catch (RuntimeException e) {
             matrices.close();
             throw e;
         }
     }
 
-    private static Glm4MoeWeights load(Reader read, Checkpoint checkpoint, Glm4MoeConfig config) {
+    private static Glm4MoeWeights load(Reader read, Checkpoint checkpoint, Glm4MoeConfig config, boolean withMtp) {
         int hidden = config.hiddenSize();
         List<Layer> layers = new ArrayList<>();
         for (int l = 0; l < config.numHiddenLayers(); l++) {
@@ -69,7 +77,7 @@ public record Glm4MoeWeights(Matrix embedTokens, List<Layer> layers, float[] nor
         Matrix embed = read.matrix("model.embed_tokens.weight", config.vocabSize(), hidden);
         Matrix head = config.tieWordEmbeddings() && !checkpoint.contains("lm_head.weight") ? embed
                 : read.matrix("lm_head.weight", config.vocabSize(), hidden);
-        Mtp mtp = hasMtp(checkpoint, config) ? mtp(read, config, embed, head) : null;
+        Mtp mtp = withMtp && hasMtp(checkpoint, config) ? mtp(read, config, embed, head) : null;
         return new Glm4MoeWeights(embed, List.copyOf(layers), read.vector("model.norm.weight", hidden), head, mtp,
                 read.matrices());
     }

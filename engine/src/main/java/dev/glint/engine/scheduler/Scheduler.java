@@ -131,8 +131,10 @@ public final class Scheduler implements AutoCloseable {
             pool.close();
             throw new IllegalArgumentException(model.hasMtp()
                     ? "MTP drafts need a KV pool with room for the MTP layer (Glm4Moe.kvLayout with the layer)"
-                    : "the checkpoint has no multi-token-prediction layer (num_nextn_predict_layers is "
-                    + model.config().numNextnPredictLayers() + "); use n-gram drafts or none");
+                    : model.config().numNextnPredictLayers() > 0
+                    ? "MTP drafts need the model loaded with its multi-token-prediction layer (Glm4Moe.load with it)"
+                    : "the checkpoint has no multi-token-prediction layer (num_nextn_predict_layers is 0); use n-gram "
+                    + "drafts or none");
         }
         if (parallel < 1 || prefillChunk < 1 || maxWaiting < 0) {
             pool.close();

@@ -3,7 +3,10 @@ package dev.glint.engine.model;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.glint.engine.kv.KvCache;
+import dev.glint.engine.quant.QuantizationPlan;
+import dev.glint.engine.quant.QuantizationProgress;
 import dev.glint.engine.sampling.Sampler;
+import dev.glint.kernels.MatrixProducts.Activations;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,7 +41,7 @@ class MtpDraftTest {
 
     @BeforeAll
     static void load() throws IOException {
-        model = Glm4Moe.load(MODEL, 2);
+        model = Glm4Moe.load(MODEL, 2, QuantizationPlan.NONE, QuantizationProgress.NONE, Activations.FLOAT, true);
         mtpEval = new ObjectMapper().readTree(MODEL.resolve("mtp_eval.json").toFile());
         evalItems = new ObjectMapper().readTree(MODEL.resolve("eval.json").toFile()).get("items");
     }
@@ -49,10 +52,14 @@ class MtpDraftTest {
     }
 
     @Test
-    void theCheckpointsMtpLayerIsLoadedAndGlmNanoHasNone() {
+    void theCheckpointsMtpLayerIsLoadedWhenAskedForAndGlmNanoHasNone() {
         assertTrue(model.hasMtp(), "glm-nano-mtp announces num_nextn_predict_layers 1 and stores model.layers.4.*");
-        try (Glm4Moe plain = Glm4Moe.load(Path.of("../models/glm-nano"), 1)) {
+        try (Glm4Moe plain = Glm4Moe.load(Path.of("../models/glm-nano"), 1, QuantizationPlan.NONE,
+                QuantizationProgress.NONE, Activations.FLOAT, true)) {
             assertTrue(!plain.hasMtp(), "glm-nano has no MTP layer");
+        }
+        try (Glm4Moe unasked = Glm4Moe.load(MODEL, 1)) {
+            assertTrue(!unasked.hasMtp(), "the MTP layer is loaded only when asked for");
         }
     }
 

@@ -43,7 +43,7 @@ class SpeculativeDecodingTest {
 
     @BeforeAll
     static void load() throws IOException {
-        model = Glm4Moe.load(GLM_NANO_MTP, 2);
+        model = Glm4Moe.load(GLM_NANO_MTP, 2, QuantizationPlan.NONE, QuantizationProgress.NONE, Activations.FLOAT, true);
         ObjectMapper json = new ObjectMapper();
         items = json.readTree(GLM_NANO_MTP.resolve("eval.json").toFile()).get("items");
         simulation = json.readTree(GLM_NANO_MTP.resolve("mtp_eval.json").toFile())
@@ -150,7 +150,7 @@ class SpeculativeDecodingTest {
             prompts.add(ids(items.get(i * 8).get("prompt_ids")));
         }
         try (Glm4Moe q4 = Glm4Moe.load(GLM_NANO_MTP, 2, QuantizationPlan.defaults(QuantFormat.Q4), QuantizationProgress.NONE,
-                Activations.INT8)) {
+                Activations.INT8, true)) {
             List<int[]> plain = answers(quantized(q4, Speculation.NONE), prompts, SamplingParams.greedy(), STOPS, 200);
             for (Speculation speculation : List.of(Speculation.mtp(), Speculation.ngram(3))) {
                 Scheduler drafting = quantized(q4, speculation);

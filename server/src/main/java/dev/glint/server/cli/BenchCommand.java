@@ -95,7 +95,8 @@ final class BenchCommand implements Callable<Integer> {
                     + "ngram and no --parallel");
         }
         KvType type = timing.type();
-        try (Glm4Moe glm = model.load(Activations.INT8); WorkerPool probePool = new WorkerPool(model.threads)) {
+        boolean mtp = speculative != null && speculative.method() == Speculation.Method.MTP;
+        try (Glm4Moe glm = model.load(Activations.INT8, mtp); WorkerPool probePool = new WorkerPool(model.threads)) {
             paging.apply(glm);
             Throughput.Test test = timing.test(glm);
             Footprint footprint = Footprint.of(glm.config());

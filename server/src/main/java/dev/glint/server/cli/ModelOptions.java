@@ -28,12 +28,17 @@ final class ModelOptions {
 
     /** Loads the model with {@code --activations}, or {@code unset} when it was not given. */
     Glm4Moe load(Activations unset) {
+        return load(unset, false);
+    }
+
+    /** As above, with the checkpoint's multi-token-prediction layer when {@code withMtp}. */
+    Glm4Moe load(Activations unset, boolean withMtp) {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1, got " + threads);
         }
         QuantizationPlan plan = quantize.plan();
         return Glm4Moe.load(directory(), threads, plan, QuantizationProgressBar.quantizing(plan),
-                activations == null ? unset : activations);
+                activations == null ? unset : activations, withMtp);
     }
 
     Path directory() {

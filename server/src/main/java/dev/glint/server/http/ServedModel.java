@@ -94,7 +94,7 @@ public final class ServedModel implements AutoCloseable {
         this.plan = MemoryPlan.forCheckpoint(directory, options.kvType(), mtp, options.contextLength(), options.poolTokens(),
                 options.memoryLimit() == null ? MemoryPlan.defaultLimit() : options.memoryLimit());
         plan.check();
-        this.model = Glm4Moe.load(directory, options.threads(), quantization, progress, options.activations());
+        this.model = Glm4Moe.load(directory, options.threads(), quantization, progress, options.activations(), mtp);
         try {
             this.tokenizer = Tokenizer.load(directory);
             this.template = ChatTemplate.load(directory);
