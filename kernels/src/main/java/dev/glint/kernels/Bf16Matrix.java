@@ -34,16 +34,9 @@ public record Bf16Matrix(MemorySegment data, int rows, int cols) implements Matr
         }
     }
 
-    /**
-     * Below this many tokens a batch streams each row from memory once against all of them (decode of several
-     * sequences, whose experts see one to three tokens each); from it on, rows are widened into
-     * {@link Matrix#matMul}'s register tile, which reuses them from cache.
-     */
-    private static final int FEW_TOKENS = 8;
-
     @Override
     public void matMul(float[] x, int n, float[] out, int from, int to) {
-        if (n >= FEW_TOKENS) {
+        if (n >= Dots.FEW_TOKENS) {
             Matrix.super.matMul(x, n, out, from, to);
             return;
         }

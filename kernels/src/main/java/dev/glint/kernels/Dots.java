@@ -77,6 +77,12 @@ public final class Dots {
         }
     }
 
+    /**
+     * Below this many tokens a batch streams each row from memory once against all of them (decode of several
+     * sequences, whose experts see one to three tokens each; a verify step); from it on, rows are widened into
+     * {@link Matrix#matMul}'s register tile, which reuses them from cache.
+     */
+    static final int FEW_TOKENS = 8;
     static final int TILE_ROWS = 4;
     private static final int TILE_TOKENS = 4;
 

@@ -32,7 +32,6 @@ public final class Int8Matrix implements Matrix {
     private static final ValueLayout.OfShort F16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     public static final int BLOCK = 32;
     private static final int QMAX = 127;
-    private static final int FEW_TOKENS = 8;
 
     /** Gives the float weights of one row of a matrix being quantized. */
     @FunctionalInterface
@@ -181,14 +180,14 @@ public final class Int8Matrix implements Matrix {
     }
 
     /**
-     * Fewer than {@value #FEW_TOKENS} tokens (a few sequences decoding together, a verify step of speculative decoding)
+     * Fewer than {@value Dots#FEW_TOKENS} tokens (a few sequences decoding together, a verify step of speculative decoding)
      * take each row against one token after another, as {@link #matVec} does: the row stays in L1 between them, and
      * each token's products are bitwise those of a product of that token alone. More tokens widen rows into the default
      * tile.
      */
     @Override
     public void matMul(float[] x, int n, float[] out, int from, int to) {
-        if (n >= FEW_TOKENS) {
+        if (n >= Dots.FEW_TOKENS) {
             Matrix.super.matMul(x, n, out, from, to);
             return;
         }

@@ -58,11 +58,11 @@ public final class PageAdvice {
 
     /** Calls {@code function} on the whole pages under {@code region}; returns their bytes. */
     private static long call(MethodHandle function, String what, MemorySegment region, Integer advice) {
-        long start = region.address() & -PAGE;
-        long length = (region.address() + region.byteSize() - start + PAGE - 1) & -PAGE;
         if (region.byteSize() == 0) {
             return 0;
         }
+        long start = region.address() & -PAGE;
+        long length = (region.address() + region.byteSize() - start + PAGE - 1) & -PAGE;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int result = advice == null ? (int) function.invokeExact(state, start, length)

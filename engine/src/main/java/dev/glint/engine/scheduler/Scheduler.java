@@ -426,7 +426,8 @@ public final class Scheduler implements AutoCloseable {
         draftTokens.addAndGet(drafts);
         sequence.draftedTokens += drafts;
         for (int position = 0; ; position++) {
-            float[] positionLogits = Arrays.copyOfRange(logits, position * vocab, (position + 1) * vocab);
+            // the sampler changes the row it draws from; a step's only row needs no copy
+            float[] positionLogits = drafts == 0 ? logits : Arrays.copyOfRange(logits, position * vocab, (position + 1) * vocab);
             int top = sequence.request.logprobs();
             float[] raw = top >= 0 ? positionLogits.clone() : null;
             int next = sequence.sampler.sample(positionLogits, sampledTokens);
