@@ -40,7 +40,7 @@ public final class Glm4Moe implements AutoCloseable {
     private final MoeRouter router;
     private final double[] inverseFrequencies;
     private final PagedSelfAttention attention;
-    private final Activations activations;
+    private volatile Activations activations;
     private volatile boolean prefetchExperts;
 
     private Glm4Moe(Glm4MoeConfig config, Checkpoint checkpoint, WorkerPool pool, QuantizationPlan plan,
@@ -140,6 +140,14 @@ public final class Glm4Moe implements AutoCloseable {
      */
     public void prefetchExperts(boolean on) {
         prefetchExperts = on;
+    }
+
+    /**
+     * Switches what the products multiply from the next forward pass on (see {@link #load(Path, int, QuantizationPlan,
+     * QuantizationProgress, Activations)}), so that both paths can be timed in turn on one loaded model.
+     */
+    public void activations(Activations activations) {
+        this.activations = activations;
     }
 
     /** Bytes of weights the forward pass reads from: mapped, quantized at load or repacked. */

@@ -21,8 +21,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -76,6 +79,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "DIR", description = "The tokenizer of --answers (default: the model's).")
     Path tokenizer;
 
+    @Option(names = "--compare-activations",
+            description = "Times the exact path (float activations) and the fast path (int8, for q4) of the one loaded "
+                    + "model in turn, a repetition of each at a time, and prints both and their ratio: the machine's "
+                    + "speed drifts by tens of percent from one run to the next, alike for both paths within one.")
+    boolean compareActivations;
+
     @Override
     public Integer call() {
         if (parallel < 1 || parallel > 1 && (timing.promptTokens < 1 || !depths.equals(List.of(0)))) {
@@ -94,6 +103,10 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--answers replays n-gram drafts of one sequence: it needs --speculative "
                     + "ngram and no --parallel");
         }
+        if (compareActivations && (parallel > 1 || speculative != null && speculative.drafts())) {
+            throw new IllegalArgumentException("--compare-activations times one sequence: it takes no --parallel or "
+                    + "--speculative");
+        }
         KvType type = timing.type();
         boolean mtp = speculative != null && speculative.method() == Speculation.Method.MTP;
         try (Glm4Moe glm = model.load(Activations.INT8, mtp); WorkerPool probePool = new WorkerPool(model.threads)) {
@@ -104,7 +117,13 @@ final class BenchCommand implements Callable<Integer> {
             double bytesPerParameter = (double) glm.residentWeightBytes() / footprint.totalParameters();
             double weightBytes = bytesPerParameter * footprint.weightsReadPerToken();
             long kvBytesPerToken = KvLayout.of(glm.config(), type).bytesPerToken();
-            Throughput.warmUp(glm, type);
+            for (Activations activations : compareActivations ? List.of(Activations.values()) : List.<Activations>of()) {
+                glm.activations(activations);
+                Throughput.warmUp(glm, type);
+            }
+            if (!compareActivations) {
+                Throughput.warmUp(glm, type);
+            }
             System.out.printf("threads %d, vector %d bits, %s KV cache: %d bytes per token; weights read per token: %.1f MB%n",
                     model.threads, Vectors.BITS, timing.kvType, kvBytesPerToken, weightBytes / 1e6);
             System.out.println("| test | KV pool MiB | t/s | GB/s read (weights + KV) | of read bandwidth |");
@@ -125,6 +144,11 @@ final class BenchCommand implements Callable<Integer> {
                 }
             } else {
                 for (int depth : depths) {
+                    if (compareActivations) {
+                        printComparison(glm, type, test, depth, weightBytes + (double) depth * kvBytesPerToken, probePool,
+                                bandwidths);
+                        continue;
+                    }
                     long start = System.nanoTime();
                     Throughput speed = Throughput.measure(glm, type, test, depth, timing.repetitions);
                     if (depth > 0) {
@@ -167,6 +191,31 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf("| tg%d%s | %s | %s | %.1f | %.0f%% |%n", timing.genTokens, where, pool,
                     summary(speed.decode()), rate / 1e9, 100 * rate / bandwidth);
         }
+    }
+
+    /**
+     * The test at {@code depth} with each {@link Activations} in turn, one repetition at a time, so that both see the
+     * same drifts of the machine: a row for each and the ratio of their means.
+     */
+    private void printComparison(Glm4Moe glm, KvType type, Throughput.Test test, int depth, double bytesPerToken,
+                                 WorkerPool probePool, List<Double> bandwidths) {
+        Map<Activations, List<Throughput>> runs = new EnumMap<>(Activations.class);
+        for (int r = 0; r < timing.repetitions; r++) {
+            for (Activations activations : Activations.values()) {
+                glm.activations(activations);
+                runs.computeIfAbsent(activations, a -> new ArrayList<>()).add(Throughput.measure(glm, type, test, depth, 1));
+            }
+        }
+        Map<Activations, Throughput> merged = new EnumMap<>(Activations.class);
+        runs.forEach((activations, each) -> merged.put(activations, new Throughput(
+                each.stream().flatMapToDouble(t -> Arrays.stream(t.prefill())).toArray(),
+                each.stream().flatMapToDouble(t -> Arrays.stream(t.decode())).toArray(), each.getFirst().poolBytes())));
+        merged.forEach((activations, speed) -> printRows(" @ d" + depth + " " + activations.name().toLowerCase(Locale.ROOT),
+                speed, bytesPerToken, 1, probePool, bandwidths));
+        Throughput exact = merged.get(Activations.FLOAT), fast = merged.get(Activations.INT8);
+        System.out.printf("int8 / float activations at d%d:%s%s%n", depth,
+                timing.promptTokens > 0 ? " pp %.2fx".formatted(mean(fast.prefill()) / mean(exact.prefill())) : "",
+                timing.genTokens > 0 ? " tg %.2fx".formatted(mean(fast.decode()) / mean(exact.decode())) : "");
     }
 
     /**

@@ -206,6 +206,26 @@ class GlintCommandLineTest {
         assertTrue(result.out().contains("weights read per step of 3 tokens"), result.out());
     }
 
+    /** Both paths of one q4 model, timed a repetition at a time in turn, each with its row, and their ratio. */
+    @Test
+    void benchComparesTheExactAndTheFastPathInTurnInOneProcess() {
+        Result result = run("bench", "--model", GLM_NANO.toString(), "--quantize", "q4", "--threads", "1",
+                "--prompt-tokens", "4", "--gen-tokens", "4", "--repetitions", "2", "--compare-activations");
+        assertEquals(0, result.exitCode(), result.err());
+        for (String path : List.of("float", "int8")) {
+            assertTrue(Pattern.compile("\\| pp4 @ d0 " + path + " \\| [\\d.]+ \\| [\\d.]+ ± [\\d.]+ \\|").matcher(result.out()).find(),
+                    result.out());
+            assertTrue(Pattern.compile("\\| tg4 @ d0 " + path + " \\| [\\d.]+ \\| [\\d.]+ ± [\\d.]+ \\| [\\d.]+ \\| \\d+% \\|")
+                    .matcher(result.out()).find(), result.out());
+        }
+        assertTrue(Pattern.compile("int8 / float activations at d0: pp [\\d.]+x tg [\\d.]+x").matcher(result.out()).find(),
+                result.out());
+        Result refused = run("bench", "--model", GLM_NANO.toString(), "--threads", "1", "--parallel", "2",
+                "--compare-activations");
+        assertEquals(1, refused.exitCode());
+        assertTrue(refused.err().contains("--compare-activations times one sequence"), refused.err());
+    }
+
     /** glm-nano-mtp decoded with its MTP layer's drafts held at a forced rate, beside the plain decode. */
     @Test
     void benchSpeculativeTimesTheVerifyStepAndTheMtpPassBesideThePlainDecode() {
