@@ -81,8 +81,8 @@ public record MemoryPlan(long weightBytes, KvType kvType, long kvBytesPerToken, 
                     "weights (%s) and a KV pool of %d tokens (%s, %s) need %s, more than the memory limit of %s; "
                             + "lower --ctx or --kv-pool-tokens, choose a smaller --kv-type, or raise --memory-limit "
                             + "(past physical memory the weights that do not fit are read from disk for every token "
-                            + "that needs them: several times slower; add --prefetch-experts, which reads each layer's "
-                            + "chosen experts together)",
+                            + "that needs them: several times slower, even with each layer's chosen experts read "
+                            + "together, which --prefetch-experts then does by itself)",
                     size(weightBytes), poolTokens, kvType.name().toLowerCase(Locale.ROOT), size(poolBytes()),
                     size(totalBytes()), size(limitBytes)));
         }

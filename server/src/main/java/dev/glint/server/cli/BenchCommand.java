@@ -110,7 +110,7 @@ final class BenchCommand implements Callable<Integer> {
         KvType type = timing.type();
         boolean mtp = speculative != null && speculative.method() == Speculation.Method.MTP;
         try (Glm4Moe glm = model.load(Activations.INT8, mtp); WorkerPool probePool = new WorkerPool(model.threads)) {
-            paging.apply(glm);
+            paging.apply(glm, glm.residentWeightBytes());
             Throughput.Test test = timing.test(glm);
             Footprint footprint = Footprint.of(glm.config());
             // in double: resident bytes times parameters passes a long at GLM-4.5-Air's sizes

@@ -93,7 +93,7 @@ final class ServeCommand implements Callable<Integer> {
                 QuantizationProgressBar.quantizing(plan));
         OpenAiServer server;
         try {
-            paging.apply(served.model());
+            paging.apply(served.model(), served.plan().totalBytes());
             server = OpenAiServer.start(served, host, port, apiKey, limits.http(), ServerLog.stderr());
         } catch (RuntimeException | InterruptedException e) {
             served.close();
