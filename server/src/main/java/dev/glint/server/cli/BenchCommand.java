@@ -213,9 +213,21 @@ final class BenchCommand implements Callable<Integer> {
         merged.forEach((activations, speed) -> printRows(" @ d" + depth + " " + activations.name().toLowerCase(Locale.ROOT),
                 speed, bytesPerToken, 1, probePool, bandwidths));
         Throughput exact = merged.get(Activations.FLOAT), fast = merged.get(Activations.INT8);
-        System.out.printf("int8 / float activations at d%d:%s%s%n", depth,
-                timing.promptTokens > 0 ? " pp %.2fx".formatted(mean(fast.prefill()) / mean(exact.prefill())) : "",
-                timing.genTokens > 0 ? " tg %.2fx".formatted(mean(fast.decode()) / mean(exact.decode())) : "");
+        System.out.printf("int8 / float activations at d%d (mean and spread of the repetitions' paired ratios):%s%s%n",
+                depth, timing.promptTokens > 0 ? " pp " + pairedRatio(fast.prefill(), exact.prefill()) : "",
+                timing.genTokens > 0 ? " tg " + pairedRatio(fast.decode(), exact.decode()) : "");
+    }
+
+    /**
+     * The ratios of repetitions taken one right after the other: a drift of the machine over minutes cancels in each,
+     * which the ratio of the two means would keep.
+     */
+    private static String pairedRatio(double[] fast, double[] exact) {
+        double[] ratios = new double[fast.length];
+        for (int i = 0; i < ratios.length; i++) {
+            ratios[i] = fast[i] / exact[i];
+        }
+        return "%.2fx ± %.2f".formatted(mean(ratios), spread(ratios));
     }
 
     /**
