@@ -168,7 +168,11 @@ class GlintCommandLineTest {
         Result second = run("logits", "--model", written.toString(), "--tokens", FIXTURE.resolve("tokens.json").toString(),
                 "--out", reloaded.toString());
         assertEquals(0, first.exitCode() + second.exitCode(), first.err() + second.err());
-        assertTrue(maxAbsDifference(floats(atLoad), floats(reloaded)) < 1e-6, "at load and written");
+        // The same weights, bit for bit; the logits can still differ in their last bits from one run to the next, as a
+        // kernel's lanes are summed in another order before C2 compiles it than after (1.4e-6 and 1.9e-6 seen on logits
+        // up to 9.4). Held to the bar every fixture meets against llama.cpp, whose sums run in yet another order.
+        double difference = maxAbsDifference(floats(atLoad), floats(reloaded));
+        assertTrue(difference < 1e-4, "at load and written differ by " + difference);
         Result refused = run("logits", "--model", written.toString(), "--quantize", "q8", "--tokens",
                 FIXTURE.resolve("tokens.json").toString(), "--out", atLoad.toString());
         assertEquals(1, refused.exitCode());
@@ -218,7 +222,8 @@ class GlintCommandLineTest {
             assertTrue(Pattern.compile("\\| tg4 @ d0 " + path + " \\| [\\d.]+ \\| [\\d.]+ ± [\\d.]+ \\| [\\d.]+ \\| \\d+% \\|")
                     .matcher(result.out()).find(), result.out());
         }
-        assertTrue(Pattern.compile("int8 / float activations at d0: pp [\\d.]+x tg [\\d.]+x").matcher(result.out()).find(),
+        assertTrue(Pattern.compile("int8 / float activations at d0 \\(mean and spread of the repetitions' paired ratios\\): "
+                + "pp [\\d.]+x ± [\\d.]+ tg [\\d.]+x ± [\\d.]+").matcher(result.out()).find(),
                 result.out());
         Result refused = run("bench", "--model", GLM_NANO.toString(), "--threads", "1", "--parallel", "2",
                 "--compare-activations");
