@@ -195,7 +195,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /**
      * The test at {@code depth} with each {@link Activations} in turn, one repetition at a time, so that both see the
-     * same drifts of the machine: a row for each and the ratio of their means.
+     * same drifts of the machine: a row for each and their paired ratio.
      */
     private void printComparison(Glm4Moe glm, KvType type, Throughput.Test test, int depth, double bytesPerToken,
                                  WorkerPool probePool, List<Double> bandwidths) {
