@@ -117,11 +117,12 @@ final class BenchCommand implements Callable<Integer> {
             double bytesPerParameter = (double) glm.residentWeightBytes() / footprint.totalParameters();
             double weightBytes = bytesPerParameter * footprint.weightsReadPerToken();
             long kvBytesPerToken = KvLayout.of(glm.config(), type).bytesPerToken();
-            for (Activations activations : compareActivations ? List.of(Activations.values()) : List.<Activations>of()) {
-                glm.activations(activations);
-                Throughput.warmUp(glm, type);
-            }
-            if (!compareActivations) {
+            if (compareActivations) {
+                for (Activations activations : Activations.values()) {
+                    glm.activations(activations);
+                    Throughput.warmUp(glm, type);
+                }
+            } else {
                 Throughput.warmUp(glm, type);
             }
             System.out.printf("threads %d, vector %d bits, %s KV cache: %d bytes per token; weights read per token: %.1f MB%n",
