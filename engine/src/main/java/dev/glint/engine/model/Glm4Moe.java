@@ -253,9 +253,17 @@ public final class Glm4Moe implements AutoCloseable {
     }
 
     private IllegalStateException noMtp() {
-        return new IllegalStateException(config.numNextnPredictLayers() == 0
-                ? "the checkpoint has no multi-token-prediction layer"
-                : "the model was loaded without its multi-token-prediction layer");
+        return new IllegalStateException(missingMtp());
+    }
+
+    /** Why {@link #draft} cannot run (the checkpoint has no MTP layer, or it was loaded without it); null when it can. */
+    public String missingMtp() {
+        if (hasMtp()) {
+            return null;
+        }
+        return config.numNextnPredictLayers() == 0
+                ? "the checkpoint has no multi-token-prediction layer (num_nextn_predict_layers is 0)"
+                : "the model was loaded without its multi-token-prediction layer";
     }
 
     /** Whether the multi-token-prediction layer was loaded (asked for, and in the checkpoint), so that {@link #draft} can run. */

@@ -126,15 +126,13 @@ public final class Scheduler implements AutoCloseable {
      */
     public Scheduler(Glm4Moe model, KvPool pool, int parallel, int contextLength, int prefillChunk, int maxWaiting,
                      int definedTokens, Speculation speculation) {
-        if (speculation.method() == Speculation.Method.MTP
-                && (!model.hasMtp() || pool.layout().layers() <= model.config().numHiddenLayers())) {
-            pool.close();
-            throw new IllegalArgumentException(model.hasMtp()
-                    ? "MTP drafts need a KV pool with room for the MTP layer (Glm4Moe.kvLayout with the layer)"
-                    : model.config().numNextnPredictLayers() > 0
-                    ? "MTP drafts need the model loaded with its multi-token-prediction layer (Glm4Moe.load with it)"
-                    : "the checkpoint has no multi-token-prediction layer (num_nextn_predict_layers is 0); use n-gram "
-                    + "drafts or none");
+        if (speculation.method() == Speculation.Method.MTP) {
+            String missing = model.missingMtp();
+            if (missing != null || pool.layout().layers() <= model.config().numHiddenLayers()) {
+                pool.close();
+                throw new IllegalArgumentException("MTP drafts: " + (missing != null ? missing + "; use n-gram drafts or none"
+                        : "the KV pool has no room for the MTP layer (Glm4Moe.kvLayout with the layer)"));
+            }
         }
         if (parallel < 1 || prefillChunk < 1 || maxWaiting < 0) {
             pool.close();

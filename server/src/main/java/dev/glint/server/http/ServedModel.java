@@ -101,10 +101,8 @@ public final class ServedModel implements AutoCloseable {
             GenerationConfig generation = GenerationConfig.load(directory, model.config());
             this.stopIds = Set.copyOf(generation.eosTokenIds());
             this.defaults = new GenerationParams.GenerationDefaults(generation.temperature(), generation.topP(), null);
-            if (mtp && !model.hasMtp()) {
-                throw new IllegalArgumentException("--speculative mtp: the checkpoint has no multi-token-prediction "
-                        + "layer (num_nextn_predict_layers is " + model.config().numNextnPredictLayers()
-                        + "); use ngram or none");
+            if (mtp && model.missingMtp() != null) {
+                throw new IllegalArgumentException("--speculative mtp: " + model.missingMtp() + "; use ngram or none");
             }
             KvPool pool = new KvPool(model.kvLayout(options.kvType(), mtp), plan.poolTokens());
             this.scheduler = new Scheduler(model, pool, options.parallel(), plan.contextLength(), options.prefillChunk(),
