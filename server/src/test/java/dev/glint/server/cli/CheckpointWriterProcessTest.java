@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -71,14 +70,10 @@ class CheckpointWriterProcessTest {
         }
     }
 
-    /** {@code glint ARGS} on this build's classes. */
+    /** {@code glint ARGS}, its output into a log file in {@code dir}. */
     private static Run glint(Path dir, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Glint.class.getName()));
-        command.addAll(args);
         Path log = Files.createTempFile(dir, args.getFirst(), ".log");
-        return new Run(new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start(), log);
+        return new Run(GlintProcess.of(args).redirectErrorStream(true).redirectOutput(log.toFile()).start(), log);
     }
 
     private static long shards(Path folder) throws IOException {

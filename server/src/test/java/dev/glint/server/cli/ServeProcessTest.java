@@ -77,11 +77,9 @@ class ServeProcessTest {
 
     /** Starts {@code glint serve} on glm-nano from this build's classes and waits for its "serving" line. */
     private static Server start(int port) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process process = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), Glint.class.getName(), "serve",
+        Process process = GlintProcess.of(List.of("serve",
                 "--model", Path.of("../models/glm-nano").toAbsolutePath().normalize().toString(),
-                "--port", Integer.toString(port), "--threads", "2", "--ctx", "2048")
+                "--port", Integer.toString(port), "--threads", "2", "--ctx", "2048"))
                 .redirectErrorStream(true).start();
         return new Server(process, ServingProcess.awaitPort(process));
     }
