@@ -101,8 +101,9 @@ public final class ServedModel implements AutoCloseable {
             GenerationConfig generation = GenerationConfig.load(directory, model.config());
             this.stopIds = Set.copyOf(generation.eosTokenIds());
             this.defaults = new GenerationParams.GenerationDefaults(generation.temperature(), generation.topP(), null);
-            if (mtp && model.missingMtp() != null) {
-                throw new IllegalArgumentException("--speculative mtp: " + model.missingMtp() + "; use ngram or none");
+            String missingMtp = mtp ? model.missingMtp() : null;
+            if (missingMtp != null) {
+                throw new IllegalArgumentException("--speculative mtp: " + missingMtp + "; use ngram or none");
             }
             KvPool pool = new KvPool(model.kvLayout(options.kvType(), mtp), plan.poolTokens());
             this.scheduler = new Scheduler(model, pool, options.parallel(), plan.contextLength(), options.prefillChunk(),
